@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { type AuthOptions, createAuthService } from '../auth/auth-service.js';
+import type { DataLayer } from '../data/data-layer.js';
+import { installAccessGate } from './access-gate.js';
+import { installOpenApi } from './openapi.js';
+import { installProblemHandling } from './problems.js';
+import { adminRoutes } from './routes/admin.js';
+import { authRoutes } from './routes/auth.js';
+import { meRoutes } from './routes/me.js';
+import { operationsRoutes } from './routes/operations.js';
+import { socialRoutes } from './routes/social.js';
+import { usersRoutes } from './routes/users.js';
+import type { App } from './types.js';
+import { validatorCompiler } from './validation.js';
+
+export const bodyLimitBytes = 64 * 1024;
+
+export interface AppOptions {
+  data: DataLayer;
+  logger?: FastifyServerOptions['logger'];
+  auth?: AuthOptions;
+  trustProxy?: boolean;
+  securityContact?: string;
+}
+
+/** Log redaction: credentials and personal data never reach a log line. */
+export const redactPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-access-reason"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.token',
+];
+
+/**
+ * Builds the HTTP application. The access gate goes in before any route so that a route without
+ * an access declaration stops the app from booting.
+ */
+export async function buildApp(options: AppOptions): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: bodyLimitBytes,
+    trustProxy: options.trustProxy ?? false,
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  // JSON only: a text/plain body is a 415, not a string handed to a handler.
+  app.removeContentTypeParser(['text/plain']);
+  installProblemHandling(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    // Member data must not sit in shared caches.
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
+
+  const auth = createAuthService(options.data.accounts, options.auth);
+  installAccessGate(app, { data: options.data, auth });
+  await installOpenApi(app);
+
+  authRoutes(app, auth);
+  meRoutes(app, auth);
+  usersRoutes(app);
+  socialRoutes(app);
+  adminRoutes(app);
+  operationsRoutes(app, { ping: options.data.ping, securityContact: options.securityContact ?? 'mailto:security@paceline.invalid' });
+
+  return app;
+}

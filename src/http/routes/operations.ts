@@ -1,0 +1,41 @@
+import { Type } from 'typebox';
+import { publicAccess } from '../../authz/access.js';
+import { AppError } from '../../errors.js';
+import { problemResponses } from '../schemas/problem.js';
+import type { App } from '../types.js';
+
+const tags = ['operations'];
+const Status = Type.Object({ status: Type.String() }, { additionalProperties: false });
+
+export function operationsRoutes(app: App, options: { ping: () => Promise<void>; securityContact: string }): void {
+  app.get(
+    '/healthz',
+    { config: { access: publicAccess }, schema: { operationId: 'healthz', tags, summary: 'The process is up', response: { 200: Status } } },
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get(
+    '/readyz',
+    { config: { access: publicAccess }, schema: { operationId: 'readyz', tags, summary: 'The database answers', response: { 200: Status, 503: problemResponses[400] } } },
+    async (request) => {
+      try {
+        await options.ping();
+      } catch (error) {
+        request.log.warn({ err: error }, 'readiness check failed');
+        throw new AppError('unavailable', { detail: 'The database is not reachable.' });
+      }
+      return { status: 'ready' };
+    },
+  );
+
+  app.get(
+    '/.well-known/security.txt',
+    { config: { access: publicAccess }, schema: { operationId: 'securityTxt', tags, summary: 'How to report a vulnerability (RFC 9116)', response: { 200: Type.String() } } },
+    async (_request, reply) => {
+      // RFC 9116 asks for an Expires date less than a year ahead; it moves with each start.
+      const expires = new Date(Date.now() + 180 * 24 * 3600_000).toISOString();
+      const body = [`Contact: ${options.securityContact}`, `Expires: ${expires}`, 'Preferred-Languages: en', ''].join('\n');
+      return reply.type('text/plain; charset=utf-8').send(body);
+    },
+  );
+}
