@@ -1,0 +1,41 @@
+import { buildApp, redactPaths } from '../http/app.js';
+import type { Config } from '../config.js';
+import { openDataLayer } from '../data/data-layer.js';
+import { createDemoMembers } from './demo-members.js';
+
+/** Runs the API until SIGINT or SIGTERM. With `demo`, an empty database gets demo members first. */
+export async function serve(config: Config, options: { migrate: boolean; demo: boolean }): Promise<void> {
+  const data = openDataLayer(config.databaseUrl);
+  if (options.migrate) await data.migrate();
+  const demo = options.demo ? await createDemoMembers(data) : [];
+  const app = await buildApp({
+    data,
+    trustProxy: config.trustProxy,
+    securityContact: config.securityContact,
+    logger: { level: config.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } },
+  });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const base = address.replace('[::1]', 'localhost');
+  const lines = [`Paceline is listening on ${base}  (interactive docs: ${base}/docs, OpenAPI: ${base}/openapi.json)`];
+  if (demo.length > 0) {
+    lines.push('', 'Demo members were created on this empty database. Their passwords are shown only this once:');
+    for (const member of demo) lines.push(`  ${member.username.padEnd(14)} ${member.password}   ${member.description}`);
+    const first = demo[0];
+    if (first) {
+      lines.push(
+        '',
+        'Log in, then send the token as `Authorization: Bearer <token>`:',
+        `  curl -s ${base}/api/v1/auth/login -H 'content-type: application/json' -d '{"login":"${first.username}","password":"${first.password}"}'`,
+      );
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const stop = async () => {
+    await app.close();
+    await data.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe, inject } from 'vitest';
+import { type DataLayer, openDataLayer } from '../../src/data/data-layer.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export const dialectNames: DialectName[] = ['sqlite', 'postgres'];
+
+export interface TestDatabase {
+  data: DataLayer;
+  url: string;
+  /** Closes the data layer and drops the throw-away database. */
+  dispose(): Promise<void>;
+}
+
+/** A fresh, migrated database of the given dialect: in-memory SQLite, or a new PostgreSQL database. */
+export async function createTestDatabase(dialect: DialectName): Promise<TestDatabase> {
+  if (dialect === 'sqlite') {
+    const url = 'sqlite::memory:';
+    const data = openDataLayer(url);
+    await data.migrate();
+    return { data, url, dispose: () => data.close() };
+  }
+  const adminUrl = inject('postgresAdminUrl');
+  if (!adminUrl) throw new Error('PostgreSQL is not available');
+  const name = `paceline_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, (client) => client.query(`create database ${name}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const data = openDataLayer(url.toString());
+  await data.migrate();
+  return {
+    data,
+    url: url.toString(),
+    async dispose() {
+      await data.close();
+      await withAdmin(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
+async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs a suite once per dialect. PostgreSQL suites are skipped (and reported as skipped) when no
+ * server is available; see global-setup.ts.
+ */
+export function describeEachDialect(title: string, suite: (dialect: DialectName) => void): void {
+  for (const dialect of dialectNames) {
+    const unavailable = dialect === 'postgres' && inject('postgresAdminUrl') === null;
+    const label = unavailable ? `${title} [${dialect}: skipped, ${inject('postgresSkipReason')}]` : `${title} [${dialect}]`;
+    describe.skipIf(unavailable)(label, () => suite(dialect));
+  }
+}
