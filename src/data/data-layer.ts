@@ -1,0 +1,61 @@
+import { sql } from 'kysely';
+import type { Viewer } from '../authz/viewer.js';
+import { type Database, openDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createAccountStore } from './accounts.js';
+import { createAdminRepository } from './admin.js';
+import { createBlocksRepository } from './blocks.js';
+import { createCredentialsRepository } from './credentials.js';
+import { createFollowsRepository } from './follows.js';
+import { createMeRepository } from './me.js';
+import type { PageRequest } from './pagination.js';
+import { type RequestContext, noRequestContext } from './request-context.js';
+import { asActivity, listSecurityEvents } from './security-events.js';
+import { createUsersRepository } from './users.js';
+import { requireMember } from './viewer-identity.js';
+
+/**
+ * The data layer's whole surface. Outside this folder nobody holds the database handle: handlers
+ * get `forViewer(viewer)`, whose every method is scoped to that viewer, and authentication gets
+ * the account store.
+ */
+export function createDataLayer(database: Database) {
+  const { db } = database;
+  const accounts = createAccountStore(db);
+
+  function forViewer(viewer: Viewer, context: RequestContext = noRequestContext) {
+    const users = createUsersRepository(db, viewer);
+    return {
+      viewer,
+      users,
+      me: createMeRepository(db, viewer, users, context),
+      follows: createFollowsRepository(db, viewer),
+      blocks: createBlocksRepository(db, viewer),
+      credentials: createCredentialsRepository(db, viewer, context),
+      admin: createAdminRepository(db, viewer, context),
+      async securityActivity(page: PageRequest) {
+        const me = requireMember(viewer).userId;
+        return asActivity(await listSecurityEvents(db, { subjectId: me }, page));
+      },
+    };
+  }
+
+  return {
+    dialect: database.dialect,
+    accounts,
+    forViewer,
+    migrate: () => migrateToLatest(database),
+    async ping(): Promise<void> {
+      await sql`select 1`.execute(db);
+    },
+    close: () => database.close(),
+  };
+}
+
+export type DataLayer = ReturnType<typeof createDataLayer>;
+export type ViewerData = ReturnType<DataLayer['forViewer']>;
+
+/** Opens the database at `url` and wraps it; the one way the rest of Paceline gets data access. */
+export function openDataLayer(url: string): DataLayer {
+  return createDataLayer(openDatabase(url));
+}

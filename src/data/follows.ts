@@ -1,0 +1,121 @@
+import { type Kysely, sql } from 'kysely';
+import { userVisibleTo } from '../authz/user-visibility.js';
+import type { Viewer } from '../authz/viewer.js';
+import type { DB } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { nowIso } from '../ids.js';
+import { type Page, type PageRequest, decodeCursor, toPage } from './pagination.js';
+import { requireMember } from './viewer-identity.js';
+import { type UserCard, cardColumns, toCard } from './views.js';
+
+export type FollowState = 'following' | 'requested';
+
+/**
+ * The social graph as one member changes it. Every write names the viewer as one side of the edge
+ * and carries the other member's visibility rule in the same statement, so a write never touches
+ * an edge the viewer could not see. Zero rows changed answers "absent" (404).
+ */
+export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer) {
+  const visible = userVisibleTo(viewer);
+
+  return {
+    /** Follows `targetId`: approved at once for a public profile, a pending request for a private one. */
+    async follow(targetId: string): Promise<FollowState | null> {
+      const me = requireMember(viewer).userId;
+      if (targetId === me) throw new AppError('validation_failed', { detail: 'You cannot follow yourself.', errors: [{ path: '/userId', message: 'is your own id' }] });
+      return db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('follows')
+          .columns(['follower_id', 'followee_id', 'state', 'created_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('users')
+              .select((s) => [
+                sql<string>`cast(${me} as text)`.as('follower_id'),
+                'users.id',
+                s.case().when('users.privacy_profile', '=', 'public').then(sql<string>`'approved'`).else(sql<string>`'pending'`).end().as('state'),
+                sql<string>`cast(${nowIso()} as text)`.as('created_at'),
+              ])
+              .where('users.id', '=', targetId)
+              .where(visible),
+          )
+          .onConflict((oc) => oc.columns(['follower_id', 'followee_id']).doNothing())
+          .execute();
+        const edge = await trx
+          .selectFrom('follows')
+          .innerJoin('users', 'users.id', 'follows.followee_id')
+          .select('follows.state')
+          .where('follows.follower_id', '=', me)
+          .where('follows.followee_id', '=', targetId)
+          .where(visible)
+          .executeTakeFirst();
+        if (!edge) return null;
+        return edge.state === 'approved' ? 'following' : 'requested';
+      });
+    },
+
+    /** Ends a follow or withdraws a request. Idempotent for a visible member; absent otherwise. */
+    async unfollow(targetId: string): Promise<boolean> {
+      const me = requireMember(viewer).userId;
+      if (targetId === me) throw new AppError('validation_failed', { detail: 'You cannot unfollow yourself.', errors: [{ path: '/userId', message: 'is your own id' }] });
+      return db.transaction().execute(async (trx) => {
+        const target = await trx.selectFrom('users').select('users.id').where('users.id', '=', targetId).where(visible).executeTakeFirst();
+        if (!target) return false;
+        await trx.deleteFrom('follows').where('follower_id', '=', me).where('followee_id', '=', targetId).execute();
+        return true;
+      });
+    },
+
+    async incomingRequests(page: PageRequest): Promise<Page<UserCard>> {
+      const me = requireMember(viewer).userId;
+      const after = decodeCursor(page.cursor);
+      const rows = await db
+        .selectFrom('follows')
+        .innerJoin('users', 'users.id', 'follows.follower_id')
+        .select(cardColumns)
+        .where('follows.followee_id', '=', me)
+        .where('follows.state', '=', 'pending')
+        .where(visible)
+        .$if(after !== undefined, (q) => q.where('users.id', '>', after as string))
+        .orderBy('users.id')
+        .limit(page.limit + 1)
+        .execute();
+      return toPage(rows, page.limit, (r) => r.id, toCard);
+    },
+
+    async approve(followerId: string): Promise<boolean> {
+      const me = requireMember(viewer).userId;
+      const result = await db
+        .updateTable('follows')
+        .set({ state: 'approved' })
+        .where('followee_id', '=', me)
+        .where('follower_id', '=', followerId)
+        .where('state', '=', 'pending')
+        .where((eb) => eb.exists(eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'follows.follower_id').where(visible)))
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async deny(followerId: string): Promise<boolean> {
+      return removeEdge(followerId, 'pending');
+    },
+
+    async removeFollower(followerId: string): Promise<boolean> {
+      return removeEdge(followerId, 'approved');
+    },
+  };
+
+  async function removeEdge(followerId: string, state: 'pending' | 'approved'): Promise<boolean> {
+    const me = requireMember(viewer).userId;
+    const result = await db
+      .deleteFrom('follows')
+      .where('followee_id', '=', me)
+      .where('follower_id', '=', followerId)
+      .where('state', '=', state)
+      .where((eb) => eb.exists(eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'follows.follower_id').where(visible)))
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+}
+
+export type FollowsRepository = ReturnType<typeof createFollowsRepository>;

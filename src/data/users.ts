@@ -1,0 +1,177 @@
+import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import type { AnyBuilder } from '../authz/rule.js';
+import { profileVisibleTo, selfRule, userVisibleTo } from '../authz/user-visibility.js';
+import type { Viewer } from '../authz/viewer.js';
+import { workoutVisibleTo } from '../authz/workout-visibility.js';
+import type { DB } from '../db/schema.js';
+import { type Page, type PageRequest, decodeCursor, toPage } from './pagination.js';
+import { type UserCard, type UserProfile, type UserSelf, cardColumns, toCard, toProfile, toSelf } from './views.js';
+
+export type UserView = { view: 'profile'; user: UserProfile } | { view: 'card'; user: UserCard };
+
+/** Followers/following lists answer one of three ways; "hidden" becomes 403 private_profile. */
+export type ListOutcome<T> = { kind: 'ok'; page: Page<T> } | { kind: 'hidden' } | { kind: 'absent' };
+
+const count = sql<number>`cast(count(*) as integer)`;
+
+/**
+ * Reads of members on behalf of one viewer. Every query carries the visibility rule in its WHERE
+ * and masks profile-only columns per row with CASE, so a row the viewer may only know as a card
+ * never carries its bio or counts out of the database.
+ */
+export function createUsersRepository(db: Kysely<DB>, viewer: Viewer) {
+  const visible = userVisibleTo(viewer);
+  const profileVisible = profileVisibleTo(viewer);
+
+  /** Counts a member's relations as the viewer could list them (API: no totals over invisible rows). */
+  function relationCount(eb: AnyBuilder, subject: Expression<unknown>, direction: 'followers' | 'following') {
+    const [subjectColumn, memberColumn] =
+      direction === 'followers' ? (['f.followee_id', 'f.follower_id'] as const) : (['f.follower_id', 'f.followee_id'] as const);
+    return eb
+      .selectFrom('follows as f')
+      .innerJoin('users as member', 'member.id', memberColumn)
+      .select(count.as('n'))
+      .where(subjectColumn, '=', subject)
+      .where('f.state', '=', 'approved')
+      .where(userVisibleTo(viewer, 'member'));
+  }
+
+  function workoutCount(eb: AnyBuilder, subject: Expression<unknown>) {
+    return eb
+      .selectFrom('workouts')
+      .select(count.as('n'))
+      .where('workouts.user_id', '=', subject)
+      .where(workoutVisibleTo(viewer));
+  }
+
+  /** One statement: the visibility rule in the inner WHERE, the profile decision made once per row. */
+  function profileRead(where: (eb: AnyBuilder) => Expression<SqlBool>) {
+    const candidates = db
+      .selectFrom('users')
+      .select([...cardColumns, 'users.bio', 'users.location', 'users.created_at'])
+      .select((eb) => eb.case().when(profileVisible(eb)).then(1).else(0).end().as('profile_visible'))
+      .where(visible)
+      .where(where)
+      .as('u');
+    return db.selectFrom(candidates).select((eb) => {
+      const shown = eb('u.profile_visible', '=', 1);
+      const subject = sql.ref('u.id');
+      return [
+        'u.id',
+        'u.username',
+        'u.display_name',
+        'u.privacy_profile',
+        'u.profile_visible',
+        eb.case().when(shown).then(eb.ref('u.bio')).end().as('bio'),
+        eb.case().when(shown).then(eb.ref('u.location')).end().as('location'),
+        eb.case().when(shown).then(eb.ref('u.created_at')).end().as('created_at'),
+        eb.case().when(shown).then(relationCount(eb, subject, 'followers')).end().as('follower_count'),
+        eb.case().when(shown).then(relationCount(eb, subject, 'following')).end().as('following_count'),
+        eb.case().when(shown).then(workoutCount(eb, subject)).end().as('workout_count'),
+      ];
+    });
+  }
+
+  async function readView(where: (eb: AnyBuilder) => Expression<SqlBool>): Promise<UserView | null> {
+    const row = await profileRead(where).executeTakeFirst();
+    if (!row) return null;
+    return Number(row.profile_visible) === 1 ? { view: 'profile', user: toProfile(row) } : { view: 'card', user: toCard(row) };
+  }
+
+  /** Lists members related to `subjectId`, only when the viewer may see the subject's profile. */
+  async function relationList(subjectId: string, direction: 'followers' | 'following', page: PageRequest): Promise<ListOutcome<UserCard>> {
+    const subject = await db
+      .selectFrom('users')
+      .select((eb) => eb.case().when(profileVisible(eb)).then(1).else(0).end().as('profile_visible'))
+      .where('users.id', '=', subjectId)
+      .where(visible)
+      .executeTakeFirst();
+    if (!subject) return { kind: 'absent' };
+    if (Number(subject.profile_visible) !== 1) return { kind: 'hidden' };
+    const [subjectColumn, memberColumn] =
+      direction === 'followers' ? (['follows.followee_id', 'follows.follower_id'] as const) : (['follows.follower_id', 'follows.followee_id'] as const);
+    const after = decodeCursor(page.cursor);
+    const rows = await db
+      .selectFrom('follows')
+      .innerJoin('users', 'users.id', memberColumn)
+      .select(cardColumns)
+      .where(subjectColumn, '=', subjectId)
+      .where('follows.state', '=', 'approved')
+      .where(visible)
+      .$if(after !== undefined, (q) => q.where('users.id', '>', after as string))
+      .orderBy('users.id')
+      .limit(page.limit + 1)
+      .execute();
+    return { kind: 'ok', page: toPage(rows, page.limit, (r) => r.id, toCard) };
+  }
+
+  return {
+    /** The profile read with an arbitrary row condition; only the data layer's own modules use it. */
+    profileRead,
+
+    getById: (id: string) => readView((eb) => eb('users.id', '=', id)),
+
+    getByUsername: (username: string) => readView((eb) => eb('users.username', '=', username.toLowerCase())),
+
+    /** The self view: the rule is "the viewer's own row", nothing else. */
+    self: (): Promise<UserSelf | null> => readSelfView(profileRead, selfRule(viewer)),
+
+    /**
+     * Prefix search on username or display name. Matching is a byte-order range on lower-cased
+     * keys, so `%` and `_` in the query match themselves and the index does the work.
+     * Members who opted out of search are excluded for everyone, themselves included.
+     */
+    async search(query: string, page: PageRequest): Promise<Page<UserCard>> {
+      const key = query.toLowerCase();
+      const upper = `${key}\u{10FFFF}`;
+      const after = decodeCursor(page.cursor);
+      const rows = await db
+        .selectFrom('users')
+        .select(cardColumns)
+        .where(visible)
+        .where('users.privacy_searchable', '=', 1)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('users.username', '>=', key), eb('users.username', '<', upper)]),
+            eb.and([eb('users.display_name_key', '>=', key), eb('users.display_name_key', '<', upper)]),
+          ]),
+        )
+        .$if(after !== undefined, (q) => q.where('users.username', '>', after as string))
+        .orderBy('users.username')
+        .limit(page.limit + 1)
+        .execute();
+      return toPage(rows, page.limit, (r) => r.username, toCard);
+    },
+
+    followers: (subjectId: string, page: PageRequest) => relationList(subjectId, 'followers', page),
+
+    following: (subjectId: string, page: PageRequest) => relationList(subjectId, 'following', page),
+  };
+}
+
+export type UsersRepository = ReturnType<typeof createUsersRepository>;
+
+/**
+ * The self view of the row(s) `where` selects, with counts as `profileRead`'s viewer could list
+ * them. Used for the member's own row, and by the admin repository (with the system viewer).
+ */
+export async function readSelfView(
+  profileRead: UsersRepository['profileRead'],
+  where: (eb: AnyBuilder) => Expression<SqlBool>,
+): Promise<UserSelf | null> {
+  const row = await profileRead(where)
+    .innerJoin('users', 'users.id', 'u.id')
+    .select([
+      'users.email',
+      'users.birthday',
+      'users.gender',
+      'users.weight_kg',
+      'users.height_cm',
+      'users.role',
+      'users.privacy_searchable',
+      'users.privacy_leaderboard',
+      'users.privacy_default_workout_visibility',
+    ])
+    .executeTakeFirst();
+  return row ? toSelf(row) : null;
+}
