@@ -23,7 +23,8 @@ export async function createDemoMembers(data: DataLayer): Promise<DemoMember[]> 
   if (!(await data.accounts.isEmpty())) return [];
   const created: DemoMember[] = [];
   for (const member of demoMembers) {
-    const password = randomBytes(15).toString('base64url');
+    // About 119 random bits in letters and digits only, so it pastes cleanly into a shell.
+    const password = randomBytes(24).toString('base64url').replace(/[-_]/g, '').slice(0, 20);
     await data.accounts.register({
       username: member.username,
       email: `${member.username}@paceline.invalid`,
