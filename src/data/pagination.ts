@@ -14,11 +14,17 @@ export interface Page<T> {
  * Keyset pagination: the cursor is the sort key of the last item, opaque to clients (base64url).
  * Keysets never skip or repeat rows when others are inserted, and never reveal totals.
  */
-export function decodeCursor(cursor: string | undefined): string | undefined {
+/** Sort keys are member or event ids (UUIDs) or usernames; a cursor must decode to one of its list's shape. */
+export const cursorShapes = {
+  id: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  username: /^[a-z0-9_]{3,30}$/,
+} as const;
+
+export function decodeCursor(cursor: string | undefined, shape: RegExp = cursorShapes.id): string | undefined {
   if (cursor === undefined) return undefined;
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (decoded.length === 0 || decoded.length > 200 || Buffer.from(decoded, 'utf8').toString('base64url') !== cursor) {
-    throw new AppError('validation_failed', { detail: 'The cursor is not valid.', errors: [{ path: '/cursor', message: 'is not a cursor from this list' }] });
+  if (!shape.test(decoded) || Buffer.from(decoded, 'utf8').toString('base64url') !== cursor) {
+    throw new AppError('validation_failed', { detail: 'The cursor is not valid.', errors: [{ path: '/query/cursor', message: 'is not a cursor from this list' }] });
   }
   return decoded;
 }

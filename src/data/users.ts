@@ -4,7 +4,7 @@ import { profileVisibleTo, selfRule, userVisibleTo } from '../authz/user-visibil
 import type { Viewer } from '../authz/viewer.js';
 import { workoutVisibleTo } from '../authz/workout-visibility.js';
 import type { DB } from '../db/schema.js';
-import { type Page, type PageRequest, decodeCursor, toPage } from './pagination.js';
+import { type Page, type PageRequest, cursorShapes, decodeCursor, toPage } from './pagination.js';
 import { type UserCard, type UserProfile, type UserSelf, cardColumns, toCard, toProfile, toSelf } from './views.js';
 
 export type UserView = { view: 'profile'; user: UserProfile } | { view: 'card'; user: UserCard };
@@ -124,7 +124,7 @@ export function createUsersRepository(db: Kysely<DB>, viewer: Viewer) {
     async search(query: string, page: PageRequest): Promise<Page<UserCard>> {
       const key = query.toLowerCase();
       const upper = `${key}\u{10FFFF}`;
-      const after = decodeCursor(page.cursor);
+      const after = decodeCursor(page.cursor, cursorShapes.username);
       const rows = await db
         .selectFrom('users')
         .select(cardColumns)

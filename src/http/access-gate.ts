@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
 import type { RouteAccess } from '../authz/access.js';
+import { isScope } from '../authz/scopes.js';
 import { type Viewer, anonymousViewer } from '../authz/viewer.js';
 import type { DataLayer, ViewerData } from '../data/data-layer.js';
 import type { RequestContext } from '../data/request-context.js';
@@ -27,6 +28,18 @@ type ScopedInstance = FastifyInstance & { [scopeAccess]?: RouteAccess };
 /** Declares the access level of all routes a third-party plugin registers inside `instance`. */
 export function declareScopeAccess(instance: FastifyInstance, access: RouteAccess): void {
   (instance as ScopedInstance)[scopeAccess] = access;
+}
+
+/** A declaration built by hand (not by src/authz/access.ts) must still be one of the known shapes. */
+function isWellFormed(access: RouteAccess): boolean {
+  const candidate = access as { level?: unknown; scopes?: unknown; session?: unknown };
+  if (candidate.level === 'public' || candidate.level === 'admin') return true;
+  return (
+    candidate.level === 'user' &&
+    Array.isArray(candidate.scopes) &&
+    candidate.scopes.every((scope) => typeof scope === 'string' && isScope(scope)) &&
+    (candidate.session === undefined || typeof candidate.session === 'boolean')
+  );
 }
 
 const bearerPattern = /^Bearer +([^\s]+) *$/i;
@@ -64,9 +77,12 @@ export function installAccessGate(app: FastifyInstance, deps: { data: DataLayer;
 
   app.addHook('onRoute', function refuseUndeclaredRoutes(route) {
     const access = route.config?.access ?? (this as ScopedInstance)[scopeAccess];
+    const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
     if (!access) {
-      const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
       throw new Error(`Route ${methods} ${route.url} declares no access level: set config.access (public, user or admin).`);
+    }
+    if (!isWellFormed(access)) {
+      throw new Error(`Route ${methods} ${route.url} declares a malformed access level ${JSON.stringify(access)}.`);
     }
     route.config = { ...route.config, access };
   });

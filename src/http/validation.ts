@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { AppError } from '../errors.js';
 
 /**
  * Two validators. Bodies are checked exactly: no type coercion ("70" is not a weight), no silent
@@ -18,3 +19,30 @@ const textAjv = makeAjv(true);
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
+
+/** The JSON-pointer path of the first string (or key) holding U+0000, or null. */
+export function findNulCharacter(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '/' : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const itemPath = `${path}/${key}`;
+    if (key.includes('\u0000')) return itemPath;
+    const found = findNulCharacter(item, itemPath);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * NUL is valid JSON and valid in a URL, but no text column can hold it (PostgreSQL refuses it,
+ * SQLite truncates at it in places). It is rejected for every route, as a 400 naming the field,
+ * before any schema or query sees it.
+ */
+export function rejectNulCharacters(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    const path = findNulCharacter(request.body, '') ?? findNulCharacter(request.query, '/query') ?? findNulCharacter(request.params, '/path');
+    if (path !== null) {
+      throw new AppError('validation_failed', { detail: 'Text must not contain the NUL character.', errors: [{ path, message: 'must not contain the NUL character' }] });
+    }
+  });
+}

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { publicAccess } from '../../authz/access.js';
 import { AppError } from '../../errors.js';
-import { problemResponses } from '../schemas/problem.js';
+import { unavailableResponse } from '../schemas/problem.js';
 import type { App } from '../types.js';
 
 const tags = ['operations'];
@@ -16,7 +16,7 @@ export function operationsRoutes(app: App, options: { ping: () => Promise<void>;
 
   app.get(
     '/readyz',
-    { config: { access: publicAccess }, schema: { operationId: 'readyz', tags, summary: 'The database answers', response: { 200: Status, 503: problemResponses[400] } } },
+    { config: { access: publicAccess }, schema: { operationId: 'readyz', tags, summary: 'The database answers', response: { 200: Status, 503: unavailableResponse } } },
     async (request) => {
       try {
         await options.ping();
