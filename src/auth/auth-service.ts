@@ -38,10 +38,19 @@ export function createAuthService(accounts: AccountStore, options: AuthOptions =
     if (problem) throw new AppError('validation_failed', { detail: `The password ${problem}.`, errors: [{ path, message: problem }] });
   }
 
-  async function checkPassword(viewer: UserViewer, password: string): Promise<void> {
+  /**
+   * Re-checks a signed-in member's password (password change, account deletion). Wrong answers
+   * count against the same per-account throttle as logins, so a stolen session cannot be used
+   * to guess the password at full speed.
+   */
+  async function checkOwnPassword(viewer: UserViewer, password: string, path: string): Promise<void> {
+    const key = `user:${viewer.userId}`;
+    const wait = accountThrottle.waitMs(key);
+    if (wait > 0) throw rateLimited(wait);
     const stored = await accounts.passwordHashOf(viewer.userId);
     if (!stored || !(await verifyPassword(stored, password))) {
-      throw new AppError('validation_failed', { detail: 'The current password is wrong.', errors: [{ path: '/currentPassword', message: 'is wrong' }] });
+      accountThrottle.recordFailure(key);
+      throw new AppError('validation_failed', { detail: 'The password is wrong.', errors: [{ path, message: 'is wrong' }] });
     }
   }
 
@@ -93,7 +102,7 @@ export function createAuthService(accounts: AccountStore, options: AuthOptions =
     },
 
     async changePassword(viewer: UserViewer, input: { currentPassword: string; newPassword: string }, context: RequestContext, personal: string[]): Promise<void> {
-      await checkPassword(viewer, input.currentPassword);
+      await checkOwnPassword(viewer, input.currentPassword, '/currentPassword');
       newPasswordOrThrow(input.newPassword, personal, '/newPassword');
       await accounts.changePassword(viewer, await hashPassword(input.newPassword), context.ip);
     },
@@ -101,10 +110,7 @@ export function createAuthService(accounts: AccountStore, options: AuthOptions =
     logout: (viewer: UserViewer, context: RequestContext) => accounts.endSession(viewer, context.ip),
 
     async deleteAccount(viewer: UserViewer, password: string, context: RequestContext): Promise<void> {
-      const stored = await accounts.passwordHashOf(viewer.userId);
-      if (!stored || !(await verifyPassword(stored, password))) {
-        throw new AppError('validation_failed', { detail: 'The password is wrong.', errors: [{ path: '/password', message: 'is wrong' }] });
-      }
+      await checkOwnPassword(viewer, password, '/password');
       await accounts.deleteAccount(viewer, context.ip);
     },
   };

@@ -6,7 +6,7 @@
  * continue through the wait.
  */
 export interface ThrottlePolicy {
-  /** Failures allowed before waits begin (the next attempt is refused). */
+  /** Failures answered normally; the attempt after the last of them is refused (429). */
   freeFailures: number;
   firstWaitMs: number;
   maxWaitMs: number;
@@ -52,9 +52,10 @@ export function createThrottle(policy: ThrottlePolicy, now: () => number = Date.
       const entry = current(key) ?? { failures: 0, lastFailureAt: 0, blockedUntil: 0 };
       entry.failures += 1;
       entry.lastFailureAt = now();
+      // With 5 free failures, the 5th failure opens the first wait, so the 6th attempt is refused.
       const excess = entry.failures - policy.freeFailures;
-      if (excess > 0) {
-        entry.blockedUntil = now() + Math.min(policy.maxWaitMs, policy.firstWaitMs * 2 ** (excess - 1));
+      if (excess >= 0) {
+        entry.blockedUntil = now() + Math.min(policy.maxWaitMs, policy.firstWaitMs * 2 ** excess);
       }
       entries.delete(key);
       entries.set(key, entry);

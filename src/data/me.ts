@@ -5,7 +5,7 @@ import type { DB, Gender, UsersTable } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { nowIso } from '../ids.js';
 import type { RequestContext } from './request-context.js';
-import { listSecurityEvents, recordSecurityEvent } from './security-events.js';
+import { listSecurityEvents, recordSecurityEvent, toMemberActivity } from './security-events.js';
 import type { UsersRepository } from './users.js';
 import { requireMember } from './viewer-identity.js';
 import type { PrivacySettings, UserSelf } from './views.js';
@@ -91,7 +91,7 @@ export function createMeRepository(db: Kysely<DB>, viewer: Viewer, users: UsersR
         followers,
         blocks,
         workouts,
-        securityActivity: events.items.map(({ id, type, occurredAt, actorRole, reason, ip }) => ({ id, type, occurredAt, actorRole, reason, ip })),
+        securityActivity: events.items.map(toMemberActivity),
       };
     },
   };

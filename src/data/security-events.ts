@@ -104,6 +104,15 @@ export async function listSecurityEvents(
   return toPage(rows, page.limit, (r) => r.id, toEvent);
 }
 
+/**
+ * The member's view of events about them. When someone else acted (an administrator), the
+ * member sees the role and the reason, but neither the actor's id nor their address.
+ */
 export function asActivity(page: Page<SecurityEventItem>): Page<SecurityActivityItem> {
-  return { items: page.items.map(({ id, type, occurredAt, actorRole, reason, ip }) => ({ id, type, occurredAt, actorRole, reason, ip })), nextCursor: page.nextCursor };
+  return { items: page.items.map(toMemberActivity), nextCursor: page.nextCursor };
+}
+
+export function toMemberActivity({ id, type, occurredAt, actorRole, reason, ip, actorId, subjectId }: SecurityEventItem): SecurityActivityItem {
+  const someoneElse = actorId !== null && actorId !== subjectId;
+  return { id, type, occurredAt, actorRole, reason, ip: someoneElse ? null : ip };
 }

@@ -35,7 +35,16 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
     url: url.toString(),
     async dispose() {
       await data.close();
-      await withAdmin(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+      await withAdmin(adminUrl, async (client) => {
+        // The pool's end() resolves before its connections have hung up; dropping WITH (FORCE)
+        // at once would kill them mid-goodbye. Wait (briefly, bounded) for them to go.
+        for (let attempt = 0; attempt < 50; attempt++) {
+          const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await client.query(`drop database if exists ${name} with (force)`);
+      });
     },
   };
 }
