@@ -7,7 +7,7 @@ import type { PageRequest } from './pagination.js';
 import type { RequestContext } from './request-context.js';
 import { type SecurityEventFilter, listSecurityEvents, recordSecurityEvent } from './security-events.js';
 import { createUsersRepository, readSelfView } from './users.js';
-import { requireAdmin } from './viewer-identity.js';
+import { requireAdmin } from '../authz/require-viewer.js';
 import type { UserSelf } from './views.js';
 
 export interface AdminUserView {

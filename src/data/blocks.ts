@@ -5,7 +5,7 @@ import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { nowIso } from '../ids.js';
 import { type Page, type PageRequest, decodeCursor, toPage } from './pagination.js';
-import { requireMember } from './viewer-identity.js';
+import { requireMember } from '../authz/require-viewer.js';
 import { type UserCard, cardColumns, toCard } from './views.js';
 
 /**

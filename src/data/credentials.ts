@@ -7,7 +7,7 @@ import { newId, nowIso } from '../ids.js';
 import { type Page, type PageRequest, decodeCursor, toPage } from './pagination.js';
 import type { RequestContext } from './request-context.js';
 import { recordSecurityEvent } from './security-events.js';
-import { requireMember } from './viewer-identity.js';
+import { requireMember } from '../authz/require-viewer.js';
 
 /** Lifetimes. A session is an interactive login; a token is a member-made key for scripts. */
 export const credentialLifetimes = {

@@ -12,7 +12,7 @@ import type { PageRequest } from './pagination.js';
 import { type RequestContext, noRequestContext } from './request-context.js';
 import { asActivity, listSecurityEvents } from './security-events.js';
 import { createUsersRepository } from './users.js';
-import { requireMember } from './viewer-identity.js';
+import { requireMember } from '../authz/require-viewer.js';
 
 /**
  * The data layer's whole surface. Outside this folder nobody holds the database handle: handlers

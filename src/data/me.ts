@@ -7,7 +7,7 @@ import { nowIso } from '../ids.js';
 import type { RequestContext } from './request-context.js';
 import { listSecurityEvents, recordSecurityEvent, toMemberActivity } from './security-events.js';
 import type { UsersRepository } from './users.js';
-import { requireMember } from './viewer-identity.js';
+import { requireMember } from '../authz/require-viewer.js';
 import type { PrivacySettings, UserSelf } from './views.js';
 
 /** The writable part of the self view. Anything else in a PATCH is rejected by the route schema. */

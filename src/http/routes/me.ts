@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { AuthService } from '../../auth/auth-service.js';
 import { sessionAccess, userAccess } from '../../authz/access.js';
-import type { UserViewer } from '../../authz/viewer.js';
+import { requireMember } from '../../authz/require-viewer.js';
 import { notFound } from '../../errors.js';
 import {
   CreateTokenBody,
@@ -23,11 +23,6 @@ import type { App } from '../types.js';
 const tags = ['me'];
 const noContent = { 204: Type.Null(), ...problemResponses };
 
-/** The access gate has already required a member; this narrows the type for the auth service. */
-function member(viewer: unknown): UserViewer {
-  return viewer as UserViewer;
-}
-
 export function meRoutes(app: App, auth: AuthService): void {
   app.get(
     '/api/v1/me',
@@ -48,7 +43,7 @@ export function meRoutes(app: App, auth: AuthService): void {
     '/api/v1/me',
     { config: { access: sessionAccess }, schema: { operationId: 'deleteMe', tags, summary: 'Erase your account and its data', body: DeleteAccountBody, response: noContent } },
     async (request, reply) => {
-      await auth.deleteAccount(member(request.viewer), request.body.password, request.context);
+      await auth.deleteAccount(requireMember(request.viewer), request.body.password, request.context);
       return reply.code(204).send(null);
     },
   );
@@ -65,7 +60,7 @@ export function meRoutes(app: App, auth: AuthService): void {
     async (request, reply) => {
       const self = await request.data.users.self();
       const personal = self ? [self.username, self.email.split('@')[0] ?? ''] : [];
-      await auth.changePassword(member(request.viewer), request.body, request.context, personal);
+      await auth.changePassword(requireMember(request.viewer), request.body, request.context, personal);
       return reply.code(204).send(null);
     },
   );

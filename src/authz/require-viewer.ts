@@ -1,4 +1,4 @@
-import type { UserViewer, Viewer } from '../authz/viewer.js';
+import type { UserViewer, Viewer } from './viewer.js';
 import { AppError } from '../errors.js';
 
 /**
