@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import { newId, nowIso } from '../ids.js';
 import { type IssuedCredential, credentialLifetimes, issueCredential, touchIntervalMs } from './credentials.js';
 import { type NewSecurityEvent, recordSecurityEvent } from './security-events.js';
+import { preparedQuery } from './prepared-query.js';
 import { isUniqueViolation } from './unique-violation.js';
 import { createUsersRepository, readSelfView } from './users.js';
 import { type UserCard, type UserSelf, cardColumns, toCard } from './views.js';
@@ -35,6 +36,18 @@ export interface NewAccount {
 export function createAccountStore(db: Kysely<DB>) {
   // Authentication reads a member before any viewer exists: the answer goes only to that member.
   const unrestricted = createUsersRepository(db, systemViewer('authentication: the member reading their own account'));
+
+  // Runs on every authenticated request, so it is built and compiled once (prepared-query.ts).
+  const credentialLookup = preparedQuery(db, 'credentials.resolve', ['hash', 'now'], (args) =>
+    db
+      .selectFrom('credentials')
+      .innerJoin('users', 'users.id', 'credentials.user_id')
+      .select(['credentials.id', 'credentials.kind', 'credentials.scopes', 'credentials.last_used_at', 'credentials.expires_at', 'users.id as user_id', 'users.role'])
+      .where('credentials.token_hash', '=', args.hash)
+      .where('credentials.expires_at', '>', args.now)
+      .where('credentials.idle_expires_at', '>', args.now)
+      .where('users.status', '=', 'active'),
+  );
 
   return {
     /** The self view of a member who has just proven who they are (registration). */
@@ -125,15 +138,7 @@ export function createAccountStore(db: Kysely<DB>) {
     async resolveCredential(secret: string): Promise<UserViewer | null> {
       const now = new Date();
       const nowText = now.toISOString();
-      const row = await db
-        .selectFrom('credentials')
-        .innerJoin('users', 'users.id', 'credentials.user_id')
-        .select(['credentials.id', 'credentials.kind', 'credentials.scopes', 'credentials.last_used_at', 'credentials.expires_at', 'users.id as user_id', 'users.role'])
-        .where('credentials.token_hash', '=', hashSecret(secret))
-        .where('credentials.expires_at', '>', nowText)
-        .where('credentials.idle_expires_at', '>', nowText)
-        .where('users.status', '=', 'active')
-        .executeTakeFirst();
+      const [row] = await credentialLookup.execute({ hash: hashSecret(secret), now: nowText });
       if (!row) return null;
       if (now.getTime() - Date.parse(row.last_used_at) > touchIntervalMs) {
         const idleExpiry = Math.min(Date.parse(row.expires_at), now.getTime() + credentialLifetimes[row.kind].idleMs);

@@ -5,6 +5,7 @@ import type { Viewer } from '../authz/viewer.js';
 import { workoutVisibleTo } from '../authz/workout-visibility.js';
 import type { DB } from '../db/schema.js';
 import { type Page, type PageRequest, cursorShapes, decodeCursor, toPage } from './pagination.js';
+import { preparedQuery } from './prepared-query.js';
 import { type UserCard, type UserProfile, type UserSelf, cardColumns, toCard, toProfile, toSelf } from './views.js';
 
 export type UserView = { view: 'profile'; user: UserProfile } | { view: 'card'; user: UserCard };
@@ -72,8 +73,15 @@ export function createUsersRepository(db: Kysely<DB>, viewer: Viewer) {
     });
   }
 
-  async function readView(where: (eb: AnyBuilder) => Expression<SqlBool>): Promise<UserView | null> {
-    const row = await profileRead(where).executeTakeFirst();
+  /**
+   * The hot read: one prepared profile statement per kind of viewer and lookup column, with the
+   * viewer and the target bound as arguments (see prepared-query.ts for why).
+   */
+  async function readView(column: 'users.id' | 'users.username', target: string): Promise<UserView | null> {
+    const query = preparedQuery(db, `users.view:${column}:${viewer.kind}`, ['viewer', 'target'], (args) =>
+      createUsersRepository(db, withUserId(viewer, args.viewer)).profileRead((eb) => eb(column, '=', args.target)),
+    );
+    const [row] = await query.execute({ viewer: viewer.kind === 'user' ? viewer.userId : '', target });
     if (!row) return null;
     return Number(row.profile_visible) === 1 ? { view: 'profile', user: toProfile(row) } : { view: 'card', user: toCard(row) };
   }
@@ -109,9 +117,9 @@ export function createUsersRepository(db: Kysely<DB>, viewer: Viewer) {
     /** The profile read with an arbitrary row condition; only the data layer's own modules use it. */
     profileRead,
 
-    getById: (id: string) => readView((eb) => eb('users.id', '=', id)),
+    getById: (id: string) => readView('users.id', id),
 
-    getByUsername: (username: string) => readView((eb) => eb('users.username', '=', username.toLowerCase())),
+    getByUsername: (username: string) => readView('users.username', username.toLowerCase()),
 
     /** The self view: the rule is "the viewer's own row", nothing else. */
     self: (): Promise<UserSelf | null> => readSelfView(profileRead, selfRule(viewer)),
@@ -150,6 +158,11 @@ export function createUsersRepository(db: Kysely<DB>, viewer: Viewer) {
 }
 
 export type UsersRepository = ReturnType<typeof createUsersRepository>;
+
+/** The same viewer with another user id: used to build a query with a placeholder for the id. */
+function withUserId(viewer: Viewer, userId: string): Viewer {
+  return viewer.kind === 'user' ? { ...viewer, userId } : viewer;
+}
 
 /**
  * The self view of the row(s) `where` selects, with counts as `profileRead`'s viewer could list
