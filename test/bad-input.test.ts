@@ -177,6 +177,18 @@ describeEachDialect('bad input', (dialect) => {
   });
 
   describe('paths and queries', () => {
+    it('rejects a body or query parameters sent to an operation that takes none', async () => {
+      const stranger = await client.member('bodyless_target');
+      const follow = await client.request('POST', `/api/v1/users/${stranger.id}/follow`, { token: alice.token, body: { state: 'approved' } });
+      expect(paths(expectProblem(follow, 400, 'validation_failed'))).toEqual(['/']);
+      const me = await client.request('GET', '/api/v1/me?include=email', { token: alice.token });
+      expect(paths(expectProblem(me, 400, 'validation_failed'))).toEqual(['/query/include']);
+      // Nothing happened: the follow was refused before it ran.
+      expect((await client.request('GET', '/api/v1/me/follow-requests', { token: stranger.token })).json().items).toEqual([]);
+      // An empty object, as many clients send with every POST, is not a body.
+      expect((await client.request('POST', `/api/v1/users/${stranger.id}/follow`, { token: alice.token, body: {} })).statusCode).toBe(200);
+    });
+
     it('rejects malformed IDs in paths with 400', async () => {
       for (const id of ['123', '..%2Fetc', '%2E%2E%2Fetc%2Fpasswd', 'not-a-uuid', "1'%20OR%20'1'%3D'1", '00000000-0000-0000-0000-00000000000g']) {
         const res = await client.request('GET', `/api/v1/users/${id}`, { token: alice.token });

@@ -13,7 +13,7 @@ import { operationsRoutes } from './routes/operations.js';
 import { socialRoutes } from './routes/social.js';
 import { usersRoutes } from './routes/users.js';
 import type { App } from './types.js';
-import { rejectNulCharacters, validatorCompiler } from './validation.js';
+import { rejectUnexpectedInput, validatorCompiler } from './validation.js';
 
 export const bodyLimitBytes = 64 * 1024;
 
@@ -51,7 +51,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  rejectNulCharacters(app);
+  rejectUnexpectedInput(app);
   // JSON only: a text/plain body is a 415, not a string handed to a handler.
   app.removeContentTypeParser(['text/plain']);
   installProblemHandling(app);

@@ -34,15 +34,31 @@ export function findNulCharacter(value: unknown, path: string): string | null {
 }
 
 /**
- * NUL is valid JSON and valid in a URL, but no text column can hold it (PostgreSQL refuses it,
- * SQLite truncates at it in places). It is rejected for every route, as a 400 naming the field,
- * before any schema or query sees it.
+ * Input checks that route schemas cannot express, for every route, before any schema or query
+ * sees the request:
+ * - an operation without a body (or query) schema takes none, so anything sent is a 400 rather
+ *   than silently ignored (an empty object `{}`, which many clients send with every POST, is fine);
+ * - NUL is valid JSON and valid in a URL, but no text column can hold it (PostgreSQL refuses it),
+ *   so it is a 400 naming the field.
  */
-export function rejectNulCharacters(app: FastifyInstance): void {
+export function rejectUnexpectedInput(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
+    const schema = request.routeOptions.schema;
+    if (schema && !schema.body && !isEmpty(request.body)) {
+      throw new AppError('validation_failed', { detail: 'This operation takes no request body.', errors: [{ path: '/', message: 'must be empty' }] });
+    }
+    const query = request.query as Record<string, unknown> | undefined;
+    const unexpected = schema && !schema.querystring && query ? Object.keys(query)[0] : undefined;
+    if (unexpected !== undefined) {
+      throw new AppError('validation_failed', { detail: 'This operation takes no query parameters.', errors: [{ path: `/query/${unexpected}`, message: 'is not an allowed parameter' }] });
+    }
     const path = findNulCharacter(request.body, '') ?? findNulCharacter(request.query, '/query') ?? findNulCharacter(request.params, '/path');
     if (path !== null) {
       throw new AppError('validation_failed', { detail: 'Text must not contain the NUL character.', errors: [{ path, message: 'must not contain the NUL character' }] });
     }
   });
+}
+
+function isEmpty(body: unknown): boolean {
+  return body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0);
 }
