@@ -4,9 +4,9 @@ import type { Viewer } from '../authz/viewer.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { nowIso } from '../ids.js';
-import { type Page, type PageRequest, decodeCursor, toPage } from './pagination.js';
+import type { Page, PageRequest } from './pagination.js';
 import { requireMember } from '../authz/require-viewer.js';
-import { type UserCard, cardColumns, toCard } from './views.js';
+import { type UserCard, cardColumns, cardPage } from './views.js';
 
 /**
  * Blocks. A member may block anyone they can see (or has already blocked: blocking is
@@ -61,18 +61,15 @@ export function createBlocksRepository(db: Kysely<DB>, viewer: Viewer) {
 
     async list(page: PageRequest): Promise<Page<UserCard>> {
       const me = requireMember(viewer).userId;
-      const after = decodeCursor(page.cursor);
-      const rows = await db
-        .selectFrom('blocks')
-        .innerJoin('users', 'users.id', 'blocks.blocked_id')
-        .select(cardColumns)
-        .where('blocks.blocker_id', '=', me)
-        .where('users.status', '=', 'active')
-        .$if(after !== undefined, (q) => q.where('users.id', '>', after as string))
-        .orderBy('users.id')
-        .limit(page.limit + 1)
-        .execute();
-      return toPage(rows, page.limit, (r) => r.id, toCard);
+      return cardPage(
+        db
+          .selectFrom('blocks')
+          .innerJoin('users', 'users.id', 'blocks.blocked_id')
+          .select(cardColumns)
+          .where('blocks.blocker_id', '=', me)
+          .where('users.status', '=', 'active'),
+        page,
+      );
     },
   };
 }

@@ -4,9 +4,9 @@ import type { Viewer } from '../authz/viewer.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { nowIso } from '../ids.js';
-import { type Page, type PageRequest, decodeCursor, toPage } from './pagination.js';
+import type { Page, PageRequest } from './pagination.js';
 import { requireMember } from '../authz/require-viewer.js';
-import { type UserCard, cardColumns, toCard } from './views.js';
+import { type UserCard, cardColumns, cardPage } from './views.js';
 
 export type FollowState = 'following' | 'requested';
 
@@ -68,19 +68,16 @@ export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer) {
 
     async incomingRequests(page: PageRequest): Promise<Page<UserCard>> {
       const me = requireMember(viewer).userId;
-      const after = decodeCursor(page.cursor);
-      const rows = await db
-        .selectFrom('follows')
-        .innerJoin('users', 'users.id', 'follows.follower_id')
-        .select(cardColumns)
-        .where('follows.followee_id', '=', me)
-        .where('follows.state', '=', 'pending')
-        .where(visible)
-        .$if(after !== undefined, (q) => q.where('users.id', '>', after as string))
-        .orderBy('users.id')
-        .limit(page.limit + 1)
-        .execute();
-      return toPage(rows, page.limit, (r) => r.id, toCard);
+      return cardPage(
+        db
+          .selectFrom('follows')
+          .innerJoin('users', 'users.id', 'follows.follower_id')
+          .select(cardColumns)
+          .where('follows.followee_id', '=', me)
+          .where('follows.state', '=', 'pending')
+          .where(visible),
+        page,
+      );
     },
 
     async approve(followerId: string): Promise<boolean> {

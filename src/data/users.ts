@@ -6,7 +6,7 @@ import { workoutVisibleTo } from '../authz/workout-visibility.js';
 import type { DB } from '../db/schema.js';
 import { type Page, type PageRequest, cursorShapes, decodeCursor, toPage } from './pagination.js';
 import { preparedQuery } from './prepared-query.js';
-import { type UserCard, type UserProfile, type UserSelf, cardColumns, toCard, toProfile, toSelf } from './views.js';
+import { type UserCard, type UserProfile, type UserSelf, cardColumns, cardPage, toCard, toProfile, toSelf } from './views.js';
 
 export type UserView = { view: 'profile'; user: UserProfile } | { view: 'card'; user: UserCard };
 
@@ -98,19 +98,14 @@ export function createUsersRepository(db: Kysely<DB>, viewer: Viewer) {
     if (Number(subject.profile_visible) !== 1) return { kind: 'hidden' };
     const [subjectColumn, memberColumn] =
       direction === 'followers' ? (['follows.followee_id', 'follows.follower_id'] as const) : (['follows.follower_id', 'follows.followee_id'] as const);
-    const after = decodeCursor(page.cursor);
-    const rows = await db
+    const members = db
       .selectFrom('follows')
       .innerJoin('users', 'users.id', memberColumn)
       .select(cardColumns)
       .where(subjectColumn, '=', subjectId)
       .where('follows.state', '=', 'approved')
-      .where(visible)
-      .$if(after !== undefined, (q) => q.where('users.id', '>', after as string))
-      .orderBy('users.id')
-      .limit(page.limit + 1)
-      .execute();
-    return { kind: 'ok', page: toPage(rows, page.limit, (r) => r.id, toCard) };
+      .where(visible);
+    return { kind: 'ok', page: await cardPage(members, page) };
   }
 
   return {

@@ -1,4 +1,6 @@
-import type { Gender, Role, UsersTable } from '../db/schema.js';
+import { type SelectQueryBuilder, sql } from 'kysely';
+import type { DB, Gender, Role, UsersTable } from '../db/schema.js';
+import { type Page, type PageRequest, decodeCursor, toPage } from './pagination.js';
 
 /**
  * The three shapes a member appears in. The data layer builds them from rows whose private
@@ -43,6 +45,20 @@ export const cardColumns = ['users.id', 'users.username', 'users.display_name', 
 
 export function toCard(row: CardRow): UserCard {
   return { id: row.id, username: row.username, displayName: row.display_name, isPrivate: row.privacy_profile === 'private' };
+}
+
+/**
+ * Runs a query of member cards (one that selects `cardColumns` from `users` and already carries
+ * its rule) as one keyset page, ordered by member id.
+ */
+export async function cardPage(query: SelectQueryBuilder<DB, any, CardRow>, page: PageRequest): Promise<Page<UserCard>> {
+  const after = decodeCursor(page.cursor);
+  const rows = await query
+    .$if(after !== undefined, (q) => q.where(sql.ref('users.id'), '>', after as string))
+    .orderBy(sql.ref('users.id'))
+    .limit(page.limit + 1)
+    .execute();
+  return toPage(rows, page.limit, (row) => row.id, toCard);
 }
 
 export interface ProfileRow extends CardRow {

@@ -3,7 +3,7 @@ import { userAccess } from '../../authz/access.js';
 import type { ListOutcome } from '../../data/users.js';
 import type { UserCard as Card } from '../../data/views.js';
 import { AppError, notFound } from '../../errors.js';
-import { PageQuery, UserIdParams, Username } from '../schemas/common.js';
+import { PageQuery, UserIdParams } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 import { UserCardPage, UserView } from '../schemas/users.js';
 import type { App } from '../types.js';
