@@ -33,7 +33,7 @@ import { type UserView, createUsersRepository } from '../src/data/users.js';
 import { type ProfileRow, toCard, toProfile } from '../src/data/views.js';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import type { DB, WorkoutVisibility } from '../src/db/schema.js';
+import type { DB, Discipline, WorkoutVisibility } from '../src/db/schema.js';
 import { buildApp } from '../src/http/app.js';
 import type { App } from '../src/http/types.js';
 import { newId } from '../src/ids.js';
@@ -162,7 +162,7 @@ interface Dataset {
 
 const placeholderPasswordHash = '$argon2id$v=19$m=19456,t=2,p=1$YmVuY2g$bm90LWEtcmVhbC1oYXNo';
 const cities = ['Lisbon', 'Oslo', 'Austin', 'Kyoto', 'Nairobi', 'Leeds', 'Lyon', 'Perth'];
-const disciplines = ['cycling', 'running', 'rowing', 'strength', 'yoga'];
+const disciplines: Discipline[] = ['cycling', 'running', 'rowing', 'strength', 'yoga'];
 
 /**
  * Builds the graph in memory from the seed, then writes it with the Kysely handle in one

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Viewer } from '../authz/viewer.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { type SeedOptions, type SeedProgress, seedDatabase } from '../db/seed.js';
 import { createAccountStore } from './accounts.js';
 import { createAdminRepository } from './admin.js';
 import { createBlocksRepository } from './blocks.js';
@@ -45,6 +46,8 @@ export function createDataLayer(database: Database) {
     accounts,
     forViewer,
     migrate: () => migrateToLatest(database),
+    /** Synthetic data for development and load tests (`paceline seed`); a job, not a request. */
+    seed: (options: SeedOptions, onProgress?: (progress: SeedProgress) => void) => seedDatabase(database, options, onProgress),
     async ping(): Promise<void> {
       await sql`select 1`.execute(db);
     },

@@ -11,6 +11,8 @@ export type LeaderboardVisibility = 'visible' | 'hidden';
 export type WorkoutVisibility = 'public' | 'followers' | 'only_me';
 export type FollowState = 'approved' | 'pending';
 export type CredentialKind = 'session' | 'token';
+export const disciplines = ['cycling', 'running', 'rowing', 'strength', 'yoga', 'walking', 'meditation'] as const;
+export type Discipline = (typeof disciplines)[number];
 export type Gender = 'female' | 'male' | 'non_binary' | 'other' | 'prefer_not_to_say';
 
 export interface UsersTable {
@@ -70,7 +72,7 @@ export interface WorkoutsTable {
   id: string;
   user_id: string;
   class_id: string | null;
-  discipline: string;
+  discipline: Discipline;
   title: string;
   started_at: string;
   duration_seconds: number;
@@ -81,6 +83,17 @@ export interface WorkoutsTable {
   distance_km: number | null;
   calories: number | null;
   visibility: WorkoutVisibility;
+  created_at: string;
+}
+
+export interface ClassesTable {
+  id: string;
+  title: string;
+  discipline: Discipline;
+  instructor_id: string;
+  duration_seconds: number;
+  difficulty: number;
+  aired_at: string;
   created_at: string;
 }
 
@@ -103,5 +116,6 @@ export interface DB {
   follows: FollowsTable;
   blocks: BlocksTable;
   workouts: WorkoutsTable;
+  classes: ClassesTable;
   security_events: SecurityEventsTable;
 }
