@@ -80,6 +80,20 @@ const expectations: Record<string, Row> = {
   unfollowUser: same(['401', '204', '204', '204', '404', '400', '204', '403 scope']),
   blockUser: same(['401', '204', '204', '204', '404', '400', '204', '403 scope']),
   unblockUser: same(['401', '404', '404', '404', '404', '404', '404', '403 scope']),
+  // Workouts: the target is the subject's followers-only workout.
+  createWorkout: ownData('201'),
+  listMyWorkouts: ownData('200'),
+  getWorkout: same(['401', '404', '404', '200', '404', '200', '404', '403 scope']),
+  updateWorkout: same(['401', '404', '404', '403 forbidden', '404', '200', '404', '403 scope']),
+  deleteWorkout: same(['401', '404', '404', '403 forbidden', '404', '204', '404', '403 scope']),
+  listUserWorkouts: listsOfSubject,
+  // Classes: the catalog is public; only the class's instructor (not a persona here) and admins write.
+  listClasses: everyone('200'),
+  getClass: everyone('200'),
+  createClass: adminOnly('201'),
+  updateClass: adminOnly('200'),
+  deleteClass: adminOnly('204'),
+  getLeaderboard: ownData('200'),
   // Administration.
   adminGetUser: adminOnly('200'),
   adminSuspendUser: adminOnly('204'),
@@ -126,10 +140,15 @@ interface Canaries {
   self: string[];
   /** The profile view's private-profile fields: also approved followers, or anyone for a public profile. */
   profile: string[];
+  /** Title and calories of the subject's followers-only workout: the owner and approved followers. */
+  followersWorkout: string[];
+  /** Title and calories of the subject's only-me workout: the owner alone. */
+  onlyMeWorkout: string[];
 }
 
 interface World {
-  subject: { id: string; username: string; secret: string; viewer: UserViewer; otherSessionId: string; tokenId: string };
+  subject: { id: string; username: string; secret: string; viewer: UserViewer; otherSessionId: string; tokenId: string; workoutId: string };
+  classId: string;
   members: Record<Exclude<Persona, 'anonymous' | 'scopeless' | 'owner'>, { id: string; secret: string }>;
   canaries: Canaries;
   scopelessToken(operation: Operation): Promise<string>;
@@ -142,7 +161,7 @@ interface World {
  */
 async function buildWorld(data: DataLayer, passwordHash: string, privacy: Privacy): Promise<World> {
   const tag = randomBytes(4).toString('hex');
-  const make = async (name: string, role: 'member' | 'admin' = 'member', email = `${name}_${tag}@example.test`) => {
+  const make = async (name: string, role: 'member' | 'admin' | 'instructor' = 'member', email = `${name}_${tag}@example.test`) => {
     const username = `${name}_${tag}`;
     const id = await data.accounts.register({ username, email, passwordHash, role });
     const session = await data.accounts.startSession(id, 'matrix', '127.0.0.1');
@@ -153,14 +172,17 @@ async function buildWorld(data: DataLayer, passwordHash: string, privacy: Privac
   const canaries: Canaries = {
     self: [`cnry${tag}x@example.test`, '1977-03-14', '87.65'],
     profile: [`CANARYBIO${tag}`, `CANARYLOC${tag}`],
+    followersWorkout: [`CANARYFOLLOWERSWORKOUT${tag}`, '4321.5'],
+    onlyMeWorkout: [`CANARYONLYMEWORKOUT${tag}`, '8765.5'],
   };
   const owner = await make('owner', 'member', canaries.self[0]);
-  const [stranger, pending, follower, blocked, admin] = await Promise.all([
+  const [stranger, pending, follower, blocked, admin, instructor] = await Promise.all([
     make('stranger'),
     make('pending'),
     make('follower'),
     make('blocked'),
     make('admin', 'admin'),
+    make('coach', 'instructor'),
   ]);
   const as = (viewer: UserViewer) => data.forViewer(viewer);
   await as(pending.viewer).follows.follow(owner.id);
@@ -174,10 +196,22 @@ async function buildWorld(data: DataLayer, passwordHash: string, privacy: Privac
     weightKg: Number(canaries.self[2]),
     privacy: { profile: privacy },
   });
+  const fitnessClass = await as(instructor.viewer).classes.create({ title: 'Hill climb', discipline: 'cycling', durationSeconds: 1800, difficulty: 6, airedAt: '2026-11-01T07:00:00.000Z' });
+  const ride = { classId: fitnessClass.id, discipline: 'cycling' as const, startedAt: '2026-11-02T07:00:00.000Z', durationSeconds: 1800 };
+  await as(owner.viewer).workouts.create({ ...ride, title: 'An open ride', totalOutputKj: 300, visibility: 'public' });
+  const followersOnly = await as(owner.viewer).workouts.create({
+    ...ride,
+    title: canaries.followersWorkout[0] as string,
+    calories: Number(canaries.followersWorkout[1]),
+    totalOutputKj: 250,
+    visibility: 'followers',
+  });
+  await as(owner.viewer).workouts.create({ ...ride, title: canaries.onlyMeWorkout[0] as string, calories: Number(canaries.onlyMeWorkout[1]), totalOutputKj: 400, visibility: 'only_me' });
   const otherSession = await data.accounts.startSession(owner.id, 'second device', '127.0.0.1');
   const token = await as(owner.viewer).credentials.createToken({ name: 'script', scopes: ['profile:read'], expiresAt: new Date(Date.now() + 86_400_000) });
   return {
-    subject: { id: owner.id, username: owner.username, secret: owner.secret, viewer: owner.viewer, otherSessionId: otherSession.id, tokenId: token.id },
+    subject: { id: owner.id, username: owner.username, secret: owner.secret, viewer: owner.viewer, otherSessionId: otherSession.id, tokenId: token.id, workoutId: followersOnly.id },
+    classId: fitnessClass.id,
     members: { stranger, pending, follower, blocked, admin },
     canaries,
     async scopelessToken(operation) {
@@ -196,6 +230,8 @@ function requestFor(operation: Operation, world: World) {
     username: world.subject.username,
     sessionId: world.subject.otherSessionId,
     tokenId: world.subject.tokenId,
+    workoutId: world.subject.workoutId,
+    classId: world.classId,
   };
   if (operation.operationId === 'approveFollowRequest' || operation.operationId === 'denyFollowRequest') params.userId = world.members.pending.id;
   if (operation.operationId === 'removeFollower') params.userId = world.members.follower.id;
@@ -209,17 +245,27 @@ function requestFor(operation: Operation, world: World) {
     deleteMe: { password: testPassword },
     changePassword: { currentPassword: testPassword, newPassword: 'another long passphrase 43' },
     createToken: { name: 'new token', scopes: ['profile:read'] },
+    createWorkout: { discipline: 'running', title: 'A new run', startedAt: '2026-11-03T07:00:00.000Z', durationSeconds: 1200, distanceKm: 4.2 },
+    updateWorkout: { visibility: 'public' },
+    createClass: { title: 'New class', discipline: 'rowing', durationSeconds: 1200, difficulty: 4, airedAt: '2026-11-04T07:00:00.000Z' },
+    updateClass: { title: 'Renamed class' },
   };
   const headers: Record<string, string> = operation.path.includes('/admin/') ? { 'x-access-reason': 'authorization matrix check' } : {};
   return { url, body: bodies[operation.operationId], headers };
 }
 
 function allowedCanaries(operationId: string, persona: Persona, privacy: Privacy, canaries: Canaries): Set<string> {
+  const allowed = new Set<string>();
+  const allow = (values: string[]) => values.forEach((value) => allowed.add(value));
   const selfView = (persona === 'owner' && ['getMe', 'updateMe', 'exportMe'].includes(operationId)) || (persona === 'admin' && operationId === 'adminGetUser');
-  if (selfView) return new Set([...canaries.self, ...canaries.profile]);
+  if (selfView) allow([...canaries.self, ...canaries.profile]);
   const seesProfile = persona === 'owner' || persona === 'follower' || (privacy === 'public' && ['stranger', 'pending', 'admin'].includes(persona));
-  if (['getUser', 'getUserByUsername'].includes(operationId) && seesProfile) return new Set(canaries.profile);
-  return new Set();
+  if (['getUser', 'getUserByUsername'].includes(operationId) && seesProfile) allow(canaries.profile);
+  // The owner sees all their workouts; an approved follower sees followers-only ones.
+  if (persona === 'owner' && ['listMyWorkouts', 'listUserWorkouts', 'exportMe'].includes(operationId)) allow([...canaries.followersWorkout, ...canaries.onlyMeWorkout]);
+  if (persona === 'owner' && ['getWorkout', 'updateWorkout'].includes(operationId)) allow(canaries.followersWorkout);
+  if (persona === 'follower' && ['getWorkout', 'listUserWorkouts'].includes(operationId)) allow(canaries.followersWorkout);
+  return allowed;
 }
 
 /** Compares one response with its expected outcome; returns a description of each mismatch. */
@@ -280,7 +326,7 @@ describeEachDialect('authorization matrix', (dialect: DialectName) => {
           for (const problem of check(outcome, response.statusCode, response.body)) failures.push(`${persona}: ${problem}`);
           const allowed = allowedCanaries(operation.operationId, persona, privacy, world.canaries);
           const text = response.body + JSON.stringify(response.headers);
-          for (const canary of [...world.canaries.self, ...world.canaries.profile]) {
+          for (const canary of Object.values(world.canaries).flat()) {
             if (text.includes(canary) && !allowed.has(canary)) failures.push(`${persona}: response leaks the canary ${canary}`);
           }
         }

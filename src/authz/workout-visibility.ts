@@ -38,3 +38,9 @@ export function workoutVisibleTo(viewer: Viewer, alias = 'workouts'): Rule {
     ]);
   };
 }
+
+/** Only the workout's owner: the rule in the WHERE of every workout write. */
+export function workoutOwnedBy(viewer: Viewer, alias = 'workouts'): Rule {
+  if (viewer.kind !== 'user') return denyAll;
+  return (eb) => eb(column(alias, 'user_id'), '=', viewer.userId);
+}

@@ -173,10 +173,17 @@ export function createAccountStore(db: Kysely<DB>) {
       });
     },
 
-    /** Erases the member, their credentials, graph edges, workouts and the events about them. */
+    /** Erases the member, their credentials, graph edges, workouts, classes and the events about them. */
     async deleteAccount(viewer: UserViewer, ip: string | null): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('security_events').where('subject_id', '=', viewer.userId).execute();
+        // An instructor's classes go with the account (cascade); other members' workouts of those
+        // classes stay theirs, without the class link.
+        await trx
+          .updateTable('workouts')
+          .set({ class_id: null })
+          .where('class_id', 'in', (eb) => eb.selectFrom('classes').select('classes.id').where('classes.instructor_id', '=', viewer.userId))
+          .execute();
         await trx.deleteFrom('users').where('id', '=', viewer.userId).execute();
         // Kept without a subject so the log still shows that an account was erased, not whose.
         await recordSecurityEvent(trx, { type: 'account.deleted', ip });

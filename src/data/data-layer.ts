@@ -6,6 +6,7 @@ import { type SeedOptions, type SeedProgress, seedDatabase } from '../db/seed.js
 import { createAccountStore } from './accounts.js';
 import { createAdminRepository } from './admin.js';
 import { createBlocksRepository } from './blocks.js';
+import { createClassesRepository } from './classes.js';
 import { createCredentialsRepository } from './credentials.js';
 import { createFollowsRepository } from './follows.js';
 import { createMeRepository } from './me.js';
@@ -13,6 +14,7 @@ import type { PageRequest } from './pagination.js';
 import { type RequestContext, noRequestContext } from './request-context.js';
 import { asActivity, listSecurityEvents } from './security-events.js';
 import { createUsersRepository } from './users.js';
+import { createWorkoutsRepository } from './workouts.js';
 import { requireMember } from '../authz/require-viewer.js';
 
 /**
@@ -34,6 +36,8 @@ export function createDataLayer(database: Database) {
       blocks: createBlocksRepository(db, viewer),
       credentials: createCredentialsRepository(db, viewer, context),
       admin: createAdminRepository(db, viewer, context),
+      workouts: createWorkoutsRepository(db, viewer),
+      classes: createClassesRepository(db, viewer),
       async securityActivity(page: PageRequest) {
         const me = requireMember(viewer).userId;
         return asActivity(await listSecurityEvents(db, { subjectId: me }, page));

@@ -8,6 +8,7 @@ import type { RequestContext } from './request-context.js';
 import { listSecurityEvents, recordSecurityEvent, toMemberActivity } from './security-events.js';
 import type { UsersRepository } from './users.js';
 import { requireMember } from '../authz/require-viewer.js';
+import { toWorkout } from './workouts.js';
 import type { PrivacySettings, UserSelf } from './views.js';
 
 /** The writable part of the self view. Anything else in a PATCH is rejected by the route schema. */
@@ -69,7 +70,7 @@ export function createMeRepository(db: Kysely<DB>, viewer: Viewer, users: UsersR
         db.selectFrom('follows').select(['followee_id as userId', 'state', 'created_at as createdAt']).where('follower_id', '=', me).orderBy('followee_id').execute(),
         db.selectFrom('follows').select(['follower_id as userId', 'state', 'created_at as createdAt']).where('followee_id', '=', me).orderBy('follower_id').execute(),
         db.selectFrom('blocks').select(['blocked_id as userId', 'created_at as createdAt']).where('blocker_id', '=', me).orderBy('blocked_id').execute(),
-        db.selectFrom('workouts').selectAll().where('user_id', '=', me).orderBy('id').execute(),
+        db.selectFrom('workouts').selectAll().where('user_id', '=', me).orderBy('started_at', 'desc').orderBy('id', 'desc').execute(),
         listSecurityEvents(db, { subjectId: me }, { limit: 10_000 }),
       ]);
       if (!self) throw notFound();
@@ -90,7 +91,7 @@ export function createMeRepository(db: Kysely<DB>, viewer: Viewer, users: UsersR
         following,
         followers,
         blocks,
-        workouts,
+        workouts: workouts.map(toWorkout),
         securityActivity: events.items.map(toMemberActivity),
       };
     },

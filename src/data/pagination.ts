@@ -1,3 +1,4 @@
+import { type SelectQueryBuilder, sql } from 'kysely';
 import { AppError } from '../errors.js';
 
 export interface PageRequest {
@@ -18,6 +19,8 @@ export interface Page<T> {
 export const cursorShapes = {
   id: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
   username: /^[a-z0-9_]{3,30}$/,
+  /** `<ISO timestamp>|<uuid>`: lists ordered newest first by a time, then by id. */
+  timeAndId: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
 } as const;
 
 export function decodeCursor(cursor: string | undefined, shape: RegExp = cursorShapes.id): string | undefined {
@@ -38,4 +41,26 @@ export function toPage<Row, Item>(rows: Row[], limit: number, key: (row: Row) =>
     items: pageRows.map(toItem),
     nextCursor: hasMore && last !== undefined ? Buffer.from(key(last), 'utf8').toString('base64url') : null,
   };
+}
+
+/**
+ * Orders a query newest first by `timeColumn`, then `idColumn`, resuming after the cursor's row.
+ * Use with `.$call(newestFirst(...))`; the page key is `${time}|${id}` (see `timeAndIdKey`).
+ */
+export function newestFirst(timeColumn: string, idColumn: string, page: PageRequest) {
+  const after = decodeCursor(page.cursor, cursorShapes.timeAndId);
+  return <QB extends SelectQueryBuilder<any, any, any>>(query: QB): QB => {
+    const time = sql.ref(timeColumn);
+    const id = sql.ref(idColumn);
+    let ordered = query;
+    if (after !== undefined) {
+      const [afterTime, afterId] = after.split('|') as [string, string];
+      ordered = ordered.where((eb) => eb.or([eb(time, '<', afterTime), eb.and([eb(time, '=', afterTime), eb(id, '<', afterId)])])) as QB;
+    }
+    return ordered.orderBy(time, 'desc').orderBy(id, 'desc').limit(page.limit + 1) as QB;
+  };
+}
+
+export function timeAndIdKey(time: string, id: string): string {
+  return `${time}|${id}`;
 }

@@ -8,10 +8,12 @@ import { installOpenApi } from './openapi.js';
 import { installProblemHandling } from './problems.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
+import { classesRoutes } from './routes/classes.js';
 import { meRoutes } from './routes/me.js';
 import { operationsRoutes } from './routes/operations.js';
 import { socialRoutes } from './routes/social.js';
 import { usersRoutes } from './routes/users.js';
+import { workoutsRoutes } from './routes/workouts.js';
 import type { App } from './types.js';
 import { rejectUnexpectedInput, validatorCompiler } from './validation.js';
 
@@ -72,6 +74,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   meRoutes(app, auth);
   usersRoutes(app);
   socialRoutes(app);
+  workoutsRoutes(app);
+  classesRoutes(app);
   adminRoutes(app);
   operationsRoutes(app, { ping: options.data.ping, securityContact: options.securityContact ?? 'mailto:security@paceline.invalid' });
 

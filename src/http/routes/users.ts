@@ -1,12 +1,11 @@
 import { Type } from 'typebox';
 import { userAccess } from '../../authz/access.js';
-import type { ListOutcome } from '../../data/users.js';
-import type { UserCard as Card } from '../../data/views.js';
-import { AppError, notFound } from '../../errors.js';
+import { notFound } from '../../errors.js';
 import { PageQuery, UserIdParams } from '../schemas/common.js';
 import { problemResponses } from '../schemas/problem.js';
 import { UserCardPage, UserView } from '../schemas/users.js';
 import type { App } from '../types.js';
+import { listOrThrow } from './list-outcome.js';
 
 const tags = ['users'];
 const readProfiles = userAccess(['profile:read']);
@@ -15,13 +14,6 @@ const SearchQuery = Type.Object(
   { q: Type.String({ minLength: 2, maxLength: 50, description: 'Prefix of a username or display name; matched literally.' }), ...PageQuery.properties },
   { additionalProperties: false },
 );
-
-/** 404 when the member is not visible; 403 private_profile when only their card is. */
-function listOrThrow(outcome: ListOutcome<Card>) {
-  if (outcome.kind === 'absent') throw notFound();
-  if (outcome.kind === 'hidden') throw new AppError('private_profile', { detail: "Only this member's approved followers can see this list." });
-  return outcome.page;
-}
 
 export function usersRoutes(app: App): void {
   app.get(

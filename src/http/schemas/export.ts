@@ -1,30 +1,11 @@
 import { Type } from 'typebox';
 import { Id, Nullable, Timestamp } from './common.js';
 import { SecurityActivityItem } from './security.js';
-import { AccountStatus, UserSelf, WorkoutVisibility } from './users.js';
+import { AccountStatus, UserSelf } from './users.js';
+import { Workout } from './workouts.js';
 
 const Edge = Type.Object({ userId: Id, state: Type.String(), createdAt: Timestamp }, { additionalProperties: false });
 const BlockEdge = Type.Object({ userId: Id, createdAt: Timestamp }, { additionalProperties: false });
-
-const ExportedWorkout = Type.Object(
-  {
-    id: Id,
-    class_id: Nullable(Id),
-    discipline: Type.String(),
-    title: Type.String(),
-    started_at: Timestamp,
-    duration_seconds: Type.Number(),
-    total_output_kj: Nullable(Type.Number()),
-    avg_cadence_rpm: Nullable(Type.Number()),
-    avg_heart_rate_bpm: Nullable(Type.Number()),
-    max_heart_rate_bpm: Nullable(Type.Number()),
-    distance_km: Nullable(Type.Number()),
-    calories: Nullable(Type.Number()),
-    visibility: WorkoutVisibility,
-    created_at: Timestamp,
-  },
-  { additionalProperties: false },
-);
 
 /** Everything held about the caller. Other members appear by id only; secrets never (only hashes are held). */
 export const DataExport = Type.Object(
@@ -50,7 +31,7 @@ export const DataExport = Type.Object(
     following: Type.Array(Edge),
     followers: Type.Array(Edge),
     blocks: Type.Array(BlockEdge),
-    workouts: Type.Array(ExportedWorkout),
+    workouts: Type.Array(Workout),
     securityActivity: Type.Array(SecurityActivityItem),
   },
   { additionalProperties: false, title: 'DataExport' },
