@@ -1,13 +1,13 @@
 import { buildApp, redactPaths } from '../http/app.js';
 import type { Config } from '../config.js';
 import { openDataLayer } from '../data/data-layer.js';
-import { createDemoMembers } from './demo-members.js';
+import { createDemoContent } from './demo-members.js';
 
 /** Runs the API until SIGINT or SIGTERM. With `demo`, an empty database gets demo members first. */
 export async function serve(config: Config, options: { migrate: boolean; demo: boolean }): Promise<void> {
   const data = openDataLayer(config.databaseUrl);
   if (options.migrate) await data.migrate();
-  const demo = options.demo ? await createDemoMembers(data) : [];
+  const { members: demo, leaderboardClassId } = options.demo ? await createDemoContent(data) : { members: [], leaderboardClassId: null };
   const app = await buildApp({
     data,
     trustProxy: config.trustProxy,
@@ -26,6 +26,13 @@ export async function serve(config: Config, options: { migrate: boolean; demo: b
         '',
         'Log in, then send the token as `Authorization: Bearer <token>`:',
         `  curl -s ${base}/api/v1/auth/login -H 'content-type: application/json' -d '{"login":"${first.username}","password":"${first.password}"}'`,
+      );
+    }
+    if (leaderboardClassId) {
+      lines.push(
+        '',
+        `A leaderboard with named and "private athlete" entries (log in as ${first?.username ?? 'a member'} first):`,
+        `  curl -s ${base}/api/v1/classes/${leaderboardClassId}/leaderboard -H 'authorization: Bearer <token>'`,
       );
     }
   }
