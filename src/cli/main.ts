@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { AppError } from '../errors.js';
 import { type Config, configFromEnvironment } from '../config.js';
 import { openDataLayer } from '../data/data-layer.js';
+import { seedCommand } from './seed.js';
 import { serve } from './serve.js';
 import { UsageError, createUser } from './users-create.js';
 
@@ -12,6 +13,9 @@ Commands:
                       run the API (--migrate applies migrations first; --demo adds demo members to an empty database)
   migrate [--database-url URL]
                       apply database migrations
+  seed --users N [--workouts-per-user K] [--follows-per-user F] [--classes C] [--seed S] [--database-url URL]
+                      fill an empty database with deterministic synthetic members, follows, blocks, classes
+                      and workouts (defaults: K 10, F 10, C 200, S 1); the same options give the same rows
   users create --username U --email E [--role member|instructor|admin]
                       make a member; the password is read from standard input
 
@@ -26,6 +30,11 @@ const sharedOptions = {
   username: { type: 'string' },
   email: { type: 'string' },
   role: { type: 'string' },
+  users: { type: 'string' },
+  'workouts-per-user': { type: 'string' },
+  'follows-per-user': { type: 'string' },
+  classes: { type: 'string' },
+  seed: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -59,6 +68,9 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'seed':
+      await seedCommand(config.databaseUrl, values);
+      return 0;
     case 'users':
       if (subcommand !== 'create') throw new UsageError('the users command takes: create');
       process.stdout.write(`Created ${values.role ?? 'member'} ${values.username} (${await createUser(config, values)})\n`);

@@ -17,6 +17,8 @@ import { createUsersRepository } from './users.js';
 import { createWorkoutsRepository } from './workouts.js';
 import { requireMember } from '../authz/require-viewer.js';
 
+export type { SeedOptions, SeedProgress, SeedSummary } from '../db/seed.js';
+
 /**
  * The data layer's whole surface. Outside this folder nobody holds the database handle: handlers
  * get `forViewer(viewer)`, whose every method is scoped to that viewer, and authentication gets
