@@ -6,7 +6,6 @@
  * take effect at once on every read that could reveal a workout.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../src/auth/passwords.js';
 import { type TestDatabase, createTestDatabase, describeEachDialect } from './support/databases.js';
 import { type Client, type Member, createClient } from './support/http.js';
 
@@ -31,21 +30,11 @@ describeEachDialect('side channels', (dialect) => {
   const name = (prefix: string) => `${prefix}_${dialect.slice(0, 2)}${++counter}`;
   const fresh = (prefix: string, profile: 'public' | 'private' = 'private') => client.member(name(prefix), { profile });
 
-  async function makeUser(role: 'instructor' | 'admin', prefix: string): Promise<Member> {
-    const username = name(prefix);
-    const email = `${username}@example.test`;
-    const password = 'a long and unusual passphrase 42';
-    const id = await database.data.accounts.register({ username, email, passwordHash: await hashPassword(password), role });
-    const login = await client.request('POST', '/api/v1/auth/login', { body: { login: username, password } });
-    expect(login.statusCode, login.body).toBe(200);
-    return { id, username, email, password, token: login.json().token as string };
-  }
-
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     client = await createClient(database.data);
-    admin = await makeUser('admin', 'boss');
-    coach = await makeUser('instructor', 'coach');
+    admin = await client.member(name('boss'), { role: 'admin' });
+    coach = await client.member(name('coach'), { role: 'instructor' });
     me = await fresh('me', 'public');
   });
   afterAll(async () => {

@@ -4,7 +4,6 @@
  * account deletion.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { hashPassword } from '../src/auth/passwords.js';
 import { type TestDatabase, createTestDatabase, describeEachDialect } from './support/databases.js';
 import { type Client, type Member, createClient } from './support/http.js';
 
@@ -45,21 +44,10 @@ describeEachDialect('workouts', (dialect) => {
   let counter = 0;
   const fresh = (name: string, profile: 'public' | 'private' = 'private') => client.member(`${name}_${dialect.slice(0, 2)}${++counter}`, { profile });
 
-  /** Instructors are made outside the API (as the CLI does), then log in like anyone else. */
-  async function makeInstructor(name: string): Promise<Member> {
-    const username = `${name}_${dialect.slice(0, 2)}${++counter}`;
-    const email = `${username}@example.test`;
-    const password = 'a long and unusual passphrase 42';
-    const id = await database.data.accounts.register({ username, email, passwordHash: await hashPassword(password), role: 'instructor' });
-    const login = await client.request('POST', '/api/v1/auth/login', { body: { login: username, password } });
-    expect(login.statusCode, login.body).toBe(200);
-    return { id, username, email, password, token: login.json().token as string };
-  }
-
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
     client = await createClient(database.data);
-    instructor = await makeInstructor('coach');
+    instructor = await client.member(`coach_${dialect.slice(0, 2)}${++counter}`, { role: 'instructor' });
     const created = await client.request('POST', '/api/v1/classes', {
       token: instructor.token,
       body: { title: 'Climb', discipline: 'cycling', durationSeconds: 1800, difficulty: 5, airedAt: '2024-04-01T06:00:00.000Z' },
