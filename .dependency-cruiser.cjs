@@ -21,6 +21,13 @@ module.exports = {
       to: { path: '(^|/)node_modules/(better-sqlite3|pg)/' },
     },
     {
+      name: 'auditor-is-a-black-box',
+      severity: 'error',
+      comment: 'paceline audit tests any API over HTTP only: src/audit imports nothing from the platform it may be pointed at.',
+      from: { path: '^src/audit/' },
+      to: { path: '^src/', pathNot: '^src/audit/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
