@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { AppError } from '../errors.js';
 import { type Config, configFromEnvironment } from '../config.js';
 import { openDataLayer } from '../data/data-layer.js';
+import { auditCommand } from './audit.js';
 import { seedCommand } from './seed.js';
 import { serve } from './serve.js';
 import { UsageError, createUser } from './users-create.js';
@@ -18,6 +19,11 @@ Commands:
                       and workouts (defaults: K 10, F 10, C 200, S 1); the same options give the same rows
   users create --username U --email E [--role member|instructor|admin]
                       make a member; the password is read from standard input
+  audit --spec <file|url> --target <base-url> --identities <file>
+        [--format table|json|sarif|junit|html] [--out <file>] [--allow-writes] [--allow-destructive]
+        [--concurrency N] [--rate <requests/s>] [--max-requests N] [--include <pattern>]... [--exclude <pattern>]...
+                      audit an API for broken authentication and authorization (read-only by default);
+                      exit 0 nothing found, 1 findings, 2 usage, spec, identity or target error
 
 Environment: PORT (3000), HOST (127.0.0.1), DATABASE_URL (sqlite:./data/paceline.db), LOG_LEVEL, TRUST_PROXY.`;
 
@@ -35,6 +41,18 @@ const sharedOptions = {
   'follows-per-user': { type: 'string' },
   classes: { type: 'string' },
   seed: { type: 'string' },
+  spec: { type: 'string' },
+  target: { type: 'string' },
+  identities: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  'allow-writes': { type: 'boolean' },
+  'allow-destructive': { type: 'boolean' },
+  concurrency: { type: 'string' },
+  rate: { type: 'string' },
+  'max-requests': { type: 'string' },
+  include: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -75,6 +93,8 @@ async function main(argv: string[]): Promise<number> {
       if (subcommand !== 'create') throw new UsageError('the users command takes: create');
       process.stdout.write(`Created ${values.role ?? 'member'} ${values.username} (${await createUser(config, values)})\n`);
       return 0;
+    case 'audit':
+      return auditCommand(values, { stdout: process.stdout, stderr: process.stderr });
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -1,0 +1,95 @@
+import { type HarvestedObject, parameterKind, referenceParameters } from '../harvest.js';
+import type { AuditResponse } from '../http-client.js';
+import { owaspFor, redactSecret } from '../report-model.js';
+import type { Operation } from '../spec.js';
+import { type AuditContext, call, isAdmin, reportOperation, setCell, setCoverage } from './context.js';
+import { leaves, servedData } from './evidence.js';
+import { buildRequest } from './requests.js';
+
+/** Share of the owner's non-public values a caller must also get for a read to count as leaked. */
+const leakShare = 0.75;
+/** Objects probed per owner and reference kind: enough to show a pattern, bounded for the budget. */
+const objectsPerOwner = 2;
+
+/**
+ * API1: for each object harvested from owner A, the same read as every other non-admin identity
+ * B. The owner's own answer is the baseline: B leaks when it gets A's canaries or most of what A
+ * itself gets (public-by-design fields excluded). 403/404 or an empty or error body is a denial.
+ */
+export async function checkBola(ctx: AuditContext): Promise<void> {
+  await Promise.all(ctx.operations.map((op) => probe(ctx, op)));
+}
+
+async function probe(ctx: AuditContext, op: Operation): Promise<void> {
+  ctx.tick();
+  const references = referenceParameters(op);
+  if (references.length === 0 || op.security.length === 0) return setCoverage(ctx, op, 'bola', 'not applicable');
+  if (op.method !== 'GET') return setCoverage(ctx, op, 'bola', 'skipped: only reads are probed for object access');
+  const targets = references.flatMap((parameter) => objectsFor(ctx, op, parameter.name));
+  if (targets.length === 0) return setCoverage(ctx, op, 'bola', `skipped: no harvested object for ${references.map((p) => p.name).join(', ')}`);
+  const callers = ctx.identities.identities.filter((i) => i.credential.kind !== 'none' && !isAdmin(i));
+  let tested = false;
+  for (const { parameter, object } of targets) {
+    const request = buildRequest(ctx, op, { [parameter]: object.value }, object.owner);
+    const baseline = await call(ctx, op, object.owner, request);
+    if (!servedData(baseline) || !baseline) continue;
+    for (const caller of callers.filter((c) => c.name !== object.owner)) {
+      const response = await call(ctx, op, caller.name, request);
+      if (!response) continue;
+      tested = true;
+      const evidence = leakEvidence(ctx, object.owner, baseline, response);
+      setCell(ctx, op, caller.name, evidence ? 'leaked' : privateData(ctx, response) ? 'allowed' : 'denied');
+      if (!evidence) continue;
+      ctx.findings.push({
+        check: 'bola',
+        owasp: owaspFor('bola'),
+        severity: 'high',
+        operation: reportOperation(op),
+        owner: object.owner,
+        caller: caller.name,
+        title: `${caller.name} reads ${object.owner}'s ${object.kind} through ${op.method} ${op.path}`,
+        evidence: `${response.status}; ${evidence}`,
+        curl: ctx.client.curlFor(caller.name, request),
+      });
+    }
+  }
+  setCoverage(ctx, op, 'bola', tested ? 'tested' : 'skipped: the owners\' own reads returned no data to compare');
+}
+
+function objectsFor(ctx: AuditContext, op: Operation, name: string): { parameter: string; object: HarvestedObject }[] {
+  const parameter = op.parameters.find((p) => p.name === name);
+  const kind = parameter ? parameterKind(op, parameter) : undefined;
+  const perOwner = new Map<string, number>();
+  const chosen: { parameter: string; object: HarvestedObject }[] = [];
+  for (const object of ctx.harvest.objects) {
+    if (object.kind !== kind) continue;
+    const count = perOwner.get(object.owner) ?? 0;
+    if (count >= objectsPerOwner) continue;
+    perOwner.set(object.owner, count + 1);
+    chosen.push({ parameter: name, object });
+  }
+  return chosen;
+}
+
+/** Data beyond the public-by-design fields: a public card of a private profile is a denial of the rest. */
+function privateData(ctx: AuditContext, response: AuditResponse): boolean {
+  const publicFields = new Set(ctx.identities.publicFields);
+  return servedData(response) && leaves(response.json).some((l) => !publicFields.has(l.key));
+}
+
+/** Why `response` counts as the owner's data, or undefined when it does not. */
+export function leakEvidence(ctx: AuditContext, owner: string, baseline: AuditResponse, response: AuditResponse): string | undefined {
+  if (!servedData(response)) return undefined;
+  const canaries = ctx.identities.identities.find((i) => i.name === owner)?.canaries ?? [];
+  const canary = canaries.find((c) => response.bodyText.includes(c));
+  const publicFields = new Set(ctx.identities.publicFields);
+  const own = leaves(baseline.json).filter((l) => !publicFields.has(l.key) && l.value !== '');
+  const theirs = new Set(leaves(response.json).map((l) => `${l.path}\u0000${l.value}`));
+  const shared = own.filter((l) => theirs.has(`${l.path}\u0000${l.value}`)).length;
+  const mostly = own.length > 0 && shared / own.length >= leakShare;
+  if (!canary && !mostly) return undefined;
+  const parts = [];
+  if (canary) parts.push(`body contains ${owner}'s canary ${redactSecret(canary)}`);
+  parts.push(`${shared}/${own.length} of the owner's fields`);
+  return parts.join(' and ');
+}

@@ -1,0 +1,45 @@
+import { owaspFor, redactSecret } from '../report-model.js';
+import { type AuditContext, isAdmin, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
+import { leaves, looksSensitive, servedData } from './evidence.js';
+
+/**
+ * API3: every answer served to identity B is scanned for identity A's canaries and for
+ * sensitive-looking fields holding A's own values (as A's "me" answers showed them). Admins are
+ * entitled to see others' data; public-by-design fields never count.
+ */
+export function checkExposure(ctx: AuditContext): void {
+  const publicFields = new Set(ctx.identities.publicFields);
+  const reported = new Set<string>();
+  const owners = ctx.identities.identities.filter((i) => i.credential.kind !== 'none');
+  for (const exchange of ctx.exchanges) {
+    const caller = ctx.identities.identities.find((i) => i.name === exchange.identity);
+    if (!caller || isAdmin(caller) || !servedData(exchange.response)) continue;
+    const found = leaves(exchange.response.json).filter((l) => looksSensitive(l.key) && !publicFields.has(l.key));
+    for (const owner of owners.filter((o) => o.name !== caller.name)) {
+      const canary = owner.canaries.find((c) => exchange.response.bodyText.includes(c));
+      const values = ctx.harvest.sensitive.get(owner.name) ?? [];
+      const field = found.find((l) => values.some((v) => v.key === l.key && v.value === l.value));
+      if (!canary && !field) continue;
+      setCell(ctx, exchange.op, caller.name, 'leaked');
+      const key = `${exchange.op.method} ${exchange.op.path}\u0000${owner.name}\u0000${caller.name}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const what = [canary ? `canary ${redactSecret(canary)}` : '', field ? `${field.key}=${redactSecret(field.value)}` : ''].filter(Boolean).join(' and ');
+      ctx.findings.push({
+        check: 'data-exposure',
+        owasp: owaspFor('data-exposure'),
+        severity: canary ? 'high' : 'medium',
+        operation: reportOperation(exchange.op),
+        owner: owner.name,
+        caller: caller.name,
+        title: `${exchange.op.method} ${exchange.op.path} shows ${owner.name}'s private data to ${caller.name}`,
+        evidence: `${exchange.response.status}; body contains ${owner.name}'s ${what}`,
+        curl: ctx.client.curlFor(caller.name, exchange.request),
+      });
+    }
+  }
+  const scanned = new Set(ctx.exchanges.map((e) => e.op));
+  for (const op of ctx.operations) {
+    setCoverage(ctx, op, 'data-exposure', scanned.has(op) ? 'tested' : (methodBlocked(ctx, op) ?? 'skipped: no response was collected'));
+  }
+}

@@ -1,0 +1,45 @@
+import type { AuditRequest } from '../http-client.js';
+import { type HarvestedObject, parameterKind } from '../harvest.js';
+import type { Operation } from '../spec.js';
+import type { AuditContext } from './context.js';
+
+/** A value that satisfies a format check but names no real object. */
+const placeholder = 'paceline-audit-0';
+
+/**
+ * A request for `op` with reference parameters taken from `chosen` (by name), then from any
+ * harvested object of the right kind (preferring `owner`'s), then a placeholder. Required header
+ * and query parameters get a neutral value so validation does not hide the authorization decision.
+ */
+export function buildRequest(ctx: AuditContext, op: Operation, chosen: Record<string, string> = {}, owner?: string): AuditRequest {
+  let path = op.path;
+  const query: Record<string, string> = {};
+  const headers: Record<string, string> = {};
+  for (const parameter of op.parameters) {
+    const explicit = chosen[parameter.name];
+    const kind = parameterKind(op, parameter);
+    const value = explicit ?? (kind === undefined ? undefined : pick(ctx.harvest.objects, kind, owner)?.value);
+    if (parameter.in === 'path') {
+      path = path.split(`{${parameter.name}}`).join(encodeURIComponent(value ?? placeholder));
+    } else if (parameter.in === 'query' && (explicit !== undefined || parameter.required)) {
+      query[parameter.name] = value ?? exampleValue(parameter.schema);
+    } else if (parameter.in === 'header' && parameter.required) {
+      headers[parameter.name] = 'paceline audit';
+    }
+  }
+  const request: AuditRequest = { method: op.method, path };
+  if (Object.keys(query).length > 0) request.query = query;
+  if (Object.keys(headers).length > 0) request.headers = headers;
+  return request;
+}
+
+export function pick(objects: readonly HarvestedObject[], kind: string, owner?: string): HarvestedObject | undefined {
+  return objects.find((o) => o.kind === kind && o.owner === owner) ?? objects.find((o) => o.kind === kind);
+}
+
+function exampleValue(schema: Readonly<Record<string, unknown>> | undefined): string {
+  if (schema?.example !== undefined) return String(schema.example);
+  if (Array.isArray(schema?.enum) && schema.enum.length > 0) return String(schema.enum[0]);
+  const type = schema?.type;
+  return type === 'integer' || type === 'number' ? '1' : type === 'boolean' ? 'true' : 'a';
+}
