@@ -3,11 +3,9 @@ import type { AuditResponse } from '../http-client.js';
 import { owaspFor, redactSecret } from '../report-model.js';
 import type { Operation } from '../spec.js';
 import { type AuditContext, call, isAdmin, reportOperation, setCell, setCoverage } from './context.js';
-import { leaves, servedData } from './evidence.js';
+import { leaves, looksSensitive, servedData } from './evidence.js';
 import { buildRequest } from './requests.js';
 
-/** Share of the owner's non-public values a caller must also get for a read to count as leaked. */
-const leakShare = 0.75;
 /** Objects probed per owner and reference kind: enough to show a pattern, bounded for the budget. */
 const objectsPerOwner = 2;
 
@@ -85,11 +83,14 @@ export function leakEvidence(ctx: AuditContext, owner: string, baseline: AuditRe
   const publicFields = new Set(ctx.identities.publicFields);
   const own = leaves(baseline.json).filter((l) => !publicFields.has(l.key) && l.value !== '');
   const theirs = new Set(leaves(response.json).map((l) => `${l.path}\u0000${l.value}`));
-  const shared = own.filter((l) => theirs.has(`${l.path}\u0000${l.value}`)).length;
-  const mostly = own.length > 0 && shared / own.length >= leakShare;
-  if (!canary && !mostly) return undefined;
+  const sharedLeaves = own.filter((l) => theirs.has(`${l.path}\u0000${l.value}`));
+  // Sharing is what social APIs are for: a public profile's bio reaching another member is by
+  // design. Only a canary, or a sensitive-looking field with the owner's own value, is a leak.
+  const sensitive = [...new Set(sharedLeaves.filter((l) => looksSensitive(l.key)).map((l) => l.key))];
+  if (!canary && sensitive.length === 0) return undefined;
   const parts = [];
   if (canary) parts.push(`body contains ${owner}'s canary ${redactSecret(canary)}`);
-  parts.push(`${shared}/${own.length} of the owner's fields`);
+  if (sensitive.length > 0) parts.push(`the owner's ${sensitive.join(', ')}`);
+  parts.push(`${sharedLeaves.length}/${own.length} of the owner's fields`);
   return parts.join(' and ');
 }
