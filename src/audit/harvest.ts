@@ -1,114 +1,251 @@
-import type { AuditContext, Harvest, HarvestedObject } from './checks/context.js';
-import { call, setCell } from './checks/context.js';
+import type { AuditContext, Creation, Harvest, HarvestedObject } from './checks/context.js';
+import { call, looksDestructive, setCell } from './checks/context.js';
 import { leaves, looksSensitive, refused, servedData } from './checks/evidence.js';
-import type { Operation, Parameter } from './spec.js';
+import type { Identity } from './identities.js';
+import { isSelfPath, linkKind, nameKind, pathKind, referenceKind, referenceParameters, singular } from './references.js';
+import { type ReferenceLookup, sampleBody } from './sample.js';
+import type { Operation } from './spec.js';
 
 export type { Harvest, HarvestedObject };
 
-/** Path segments that say "the caller's own": their answers belong to the caller. */
-const selfSegments = new Set(['me', 'self', 'my', 'current', 'mine', 'whoami']);
-
-export function singular(word: string): string {
-  const lower = word.toLowerCase();
-  if (lower.endsWith('ies')) return `${lower.slice(0, -3)}y`;
-  if (lower.endsWith('ses')) return lower.slice(0, -2);
-  return lower.endsWith('s') ? lower.slice(0, -1) : lower;
+/** One value seen in one identity's answer. */
+interface Sighting {
+  kind: string;
+  value: string;
+  identity: string;
+  op: Operation;
+  /** The top-level object of a "me" answer: the caller itself. */
+  self: boolean;
+  /** Sibling values that may name the object's owner (`userId`, `owner.id`, `author`...). */
+  ownerRefs: string[];
 }
 
-/** The kind of object a property or parameter name refers to, or undefined if it is no reference. */
-export function referenceKind(name: string, container: string): string | undefined {
-  if (name === 'username') return 'username';
-  if (name === 'id') return container === '' ? undefined : singular(container);
-  const match = /^(.+?)(?:Id|_id|ID)$/.exec(name);
-  return match?.[1] ? singular(match[1]) : undefined;
-}
-
-/** The object kind an operation's own `id`s denote: the last static segment, "me" meaning a user. */
-function pathKind(op: Operation): string {
-  const segments = op.path.split('/').filter((s) => s !== '' && !s.startsWith('{'));
-  const last = segments[segments.length - 1] ?? '';
-  return selfSegments.has(last.toLowerCase()) ? 'user' : singular(last);
-}
-
-export function referenceParameters(op: Operation): Parameter[] {
-  return op.parameters.filter((p) => (p.in === 'path' || p.in === 'query') && parameterKind(op, p) !== undefined);
-}
-
-/** `{id}` takes its kind from the segment before it (`/workouts/{id}` → workout). */
-export function parameterKind(op: Operation, parameter: Parameter): string | undefined {
-  if (parameter.name !== 'id') return referenceKind(parameter.name, '');
-  const segments = op.path.split('/');
-  const index = segments.indexOf('{id}');
-  return referenceKind('id', index > 0 ? (segments[index - 1] ?? '') : '');
-}
-
-function isSelfPath(op: Operation): boolean {
-  return op.path.split('/').some((s) => selfSegments.has(s.toLowerCase()));
-}
-
-/** Objects in one answer: `id` under a named property or the operation's own kind, `<x>Id`, `username`. */
-function objectsIn(json: unknown, container: string, out: { kind: string; value: string }[]): void {
-  if (Array.isArray(json)) {
-    for (const item of json) objectsIn(item, container, out);
-    return;
-  }
-  if (typeof json !== 'object' || json === null) return;
-  for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
-    if (typeof value === 'string' || typeof value === 'number') {
-      const kind = referenceKind(name, container);
-      if (kind !== undefined && String(value) !== '') out.push({ kind, value: String(value) });
-    } else if (Array.isArray(value) || (typeof value === 'object' && value !== null)) {
-      // Wrappers such as `data`/`items` keep the operation's kind; other names name their object.
-      const wrapper = /^(data|items|results|records|content|page|list|entries)$/i.test(name);
-      objectsIn(value, wrapper ? container : name, out);
-    }
-  }
-}
+/** Wrappers such as `data`/`items` keep the operation's kind; other names name their object. */
+const wrapperNames = /^(data|items|results|records|content|page|list|entries|result|payload)$/i;
+/** Keys of values that may name who an object belongs to. */
+const ownerKeys = /^(user|owner|author|creator|createdby|account|member|username|userid|ownerid|authorid|creatorid|accountid|memberid|email|login)$/i;
 
 /**
- * Calls each identity's own read operations (GET without path parameters), collects the object
- * references they return and keeps a value as owned by an identity when it comes from a "me"
- * path or no other identity saw it. The identities' `owns` hints are added as given.
+ * Collects the objects each identity owns. Every identity calls every read without path
+ * parameters (lists, "me"), the links of their answers are followed, and with --allow-writes each
+ * identity also calls the create operations once. A value is owned by an identity when:
+ * 1. it is the identity itself (the top-level object of a "me" answer);
+ * 2. its object's owner field (`userId`, `owner.id`, `author`...) names that identity alone;
+ * 3. only that identity saw it, and it names no other identity;
+ * 4. the identity created it, or the identities file says so (`owns`).
+ * Anything else (a public catalog entry, another member's card) has no owner and is not probed.
  */
 export async function harvest(ctx: AuditContext): Promise<Harvest> {
-  const seen = new Map<string, { kind: string; value: string; owners: Set<string>; self: Set<string> }>();
+  const sightings: Sighting[] = [];
   const sensitive = new Map<string, { key: string; value: string }[]>();
-  // Public reads are called too, for the exposure scan, but never attribute ownership.
-  const producers = ctx.operations.filter((op) => op.method === 'GET' && !op.parameters.some((p) => p.in === 'path'));
+  const wanted = wantedNames(ctx.operations);
   const members = ctx.identities.identities.filter((i) => i.credential.kind !== 'none');
+  const producers = ctx.operations.filter((op) => op.method === 'GET' && !op.parameters.some((p) => p.in === 'path'));
   await Promise.all(
     members.flatMap((identity) =>
       producers.map(async (op) => {
         const response = await call(ctx, op, identity.name, { method: 'GET', path: op.path });
         if (response) setCell(ctx, op, identity.name, refused(response) ? 'denied' : 'allowed');
-        if (!response || !servedData(response) || response.json === undefined || op.security.length === 0) return;
-        const found: { kind: string; value: string }[] = [];
-        objectsIn(response.json, pathKind(op), found);
-        for (const { kind, value } of found) {
-          const key = `${kind}\u0000${value}`;
-          const entry = seen.get(key) ?? { kind, value, owners: new Set<string>(), self: new Set<string>() };
-          entry.owners.add(identity.name);
-          if (isSelfPath(op)) entry.self.add(identity.name);
-          seen.set(key, entry);
-        }
-        if (isSelfPath(op)) {
+        if (!response || !servedData(response) || response.json === undefined) return;
+        collect(response.json, op, identity.name, wanted, sightings);
+        if (isSelfPath(op) && op.security.length > 0) {
           const own = leaves(response.json).filter((l) => looksSensitive(l.key) && l.value.length >= 2 && !ctx.identities.publicFields.includes(l.key));
           sensitive.set(identity.name, [...(sensitive.get(identity.name) ?? []), ...own.map((l) => ({ key: l.key, value: l.value }))]);
         }
       }),
     ),
   );
-  const objects: HarvestedObject[] = [];
-  for (const entry of seen.values()) {
-    // Seen from one identity's own paths, or by one identity only: otherwise ownership is unclear.
-    const owners = entry.self.size === 1 ? [...entry.self] : entry.owners.size === 1 ? [...entry.owners] : [];
-    for (const owner of owners) objects.push({ kind: entry.kind, value: entry.value, owner });
-  }
+  const selves = selfValues(members, sightings);
+  const objects = attribute(sightings, selves);
   for (const identity of members) {
     for (const [name, values] of Object.entries(identity.owns)) {
-      const kind = referenceKind(name, '') ?? name.toLowerCase();
+      const kind = referenceKind(name, '') ?? nameKind(name);
       for (const value of values) objects.push({ kind, value, owner: identity.name });
     }
   }
-  return { objects, sensitive };
+  const creations = ctx.allowWrites ? await create(ctx, members, objects, wanted) : [];
+  return { objects, sensitive, selves, creations };
 }
+
+/** Parameter names that follow no naming convention: answers are searched for properties of the same name. */
+function wantedNames(operations: readonly Operation[]): Set<string> {
+  const names = new Set<string>();
+  for (const op of operations) {
+    for (const parameter of referenceParameters(op)) names.add(nameKind(parameter.name));
+  }
+  return names;
+}
+
+/** Walks one answer and records every object reference in it, with the owner fields beside it. */
+function collect(json: unknown, op: Operation, identity: string, wanted: Set<string>, out: Sighting[]): void {
+  const self = isSelfPath(op) && op.security.length > 0;
+  const walk = (node: unknown, container: string, top: boolean): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item, container, false);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const record = node as Record<string, unknown>;
+    const ownerRefs = ownerReferences(record);
+    for (const [name, value] of Object.entries(record)) {
+      if (typeof value === 'string' || typeof value === 'number') {
+        if (String(value) === '') continue;
+        // Owner fields describe the object itself (its `id`, or a key such as `book_title`), not the
+        // objects it refers to: a workout's `classId` is not its owner's class.
+        const own = referenceKind(name, '') === undefined;
+        const kinds = [referenceKind(name, container), wanted.has(nameKind(name)) ? nameKind(name) : undefined];
+        for (const kind of kinds) {
+          if (kind !== undefined) out.push({ kind, value: String(value), identity, op, self: self && top, ownerRefs: own ? ownerRefs : [] });
+        }
+      } else if (typeof value === 'object' && value !== null) {
+        const wrapper = wrapperNames.test(name);
+        walk(value, wrapper ? container : name, top && wrapper && !Array.isArray(value));
+      }
+    }
+  };
+  walk(json, pathKind(op), true);
+  for (const link of Object.values(op.responses).flatMap((r) => r.links ?? [])) {
+    for (const [parameter, expression] of Object.entries(link.parameters)) {
+      const value = evaluateLink(expression, json);
+      if (value !== undefined) out.push({ kind: linkKind(link.operationId, parameter), value, identity, op, self, ownerRefs: [] });
+    }
+  }
+}
+
+/** Values in an object that may name its owner: `userId: 7`, `owner: "alice"`, `author: { id: 7 }`. */
+function ownerReferences(record: Record<string, unknown>): string[] {
+  const refs: string[] = [];
+  for (const [name, value] of Object.entries(record)) {
+    const normalized = name.replace(/[^a-z0-9]/gi, '');
+    if ((typeof value === 'string' || typeof value === 'number') && ownerKeys.test(normalized)) refs.push(String(value));
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const nested = value as Record<string, unknown>;
+      for (const key of ['id', 'username', 'email']) {
+        const inner = nested[key];
+        if (typeof inner === 'string' || typeof inner === 'number') refs.push(String(inner));
+      }
+    }
+  }
+  return refs;
+}
+
+/** `$response.body#/a/0/b` against the answer's JSON; other expressions are not followed. */
+function evaluateLink(expression: string, json: unknown): string | undefined {
+  const match = /^\$response\.body#(.*)$/.exec(expression.trim());
+  if (!match) return undefined;
+  let node: unknown = json;
+  for (const raw of (match[1] ?? '').split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  return typeof node === 'string' || typeof node === 'number' ? String(node) : undefined;
+}
+
+/** What names each identity: the values of its own "me" answers, its login name and its `owns` hints. */
+function selfValues(members: readonly Identity[], sightings: readonly Sighting[]): Map<string, Set<string>> {
+  const selves = new Map<string, Set<string>>(members.map((m) => [m.name, new Set<string>()]));
+  for (const s of sightings) if (s.self) selves.get(s.identity)?.add(s.value);
+  for (const identity of members) {
+    const own = selves.get(identity.name);
+    if (!own) continue;
+    for (const values of Object.values(identity.owns)) for (const value of values) own.add(value);
+    if (identity.credential.kind === 'login' && identity.credential.login.body.kind !== 'none') {
+      const body = identity.credential.login.body.value as Record<string, unknown>;
+      for (const [key, value] of Object.entries(body ?? {})) {
+        if (typeof value === 'string' && /^(login|user(name)?|email|name)$/i.test(key)) own.add(value);
+      }
+    }
+  }
+  return selves;
+}
+
+/** Applies the ownership rules of `harvest` to every distinct value. */
+function attribute(sightings: readonly Sighting[], selves: Map<string, Set<string>>): HarvestedObject[] {
+  const byValue = new Map<string, Sighting[]>();
+  for (const s of sightings) {
+    const key = `${s.kind}\u0000${s.value}`;
+    byValue.set(key, [...(byValue.get(key) ?? []), s]);
+  }
+  const objects: HarvestedObject[] = [];
+  for (const group of byValue.values()) {
+    const first = group[0] as Sighting;
+    const names = (set: Iterable<string>) => [...new Set(set)];
+    const claimedAsSelf = names(group.filter((s) => s.self).map((s) => s.identity));
+    const namedBy = names(
+      [...selves].filter(([, values]) => group.some((s) => s.ownerRefs.some((ref) => values.has(ref)))).map(([name]) => name),
+    );
+    const seenBy = names(group.map((s) => s.identity));
+    const namesOther = [...selves].some(([name, values]) => values.has(first.value) && !seenBy.every((seer) => seer === name));
+    const owner =
+      claimedAsSelf.length === 1 ? claimedAsSelf[0] : namedBy.length === 1 ? namedBy[0] : seenBy.length === 1 && !namesOther ? seenBy[0] : undefined;
+    if (owner === undefined) continue;
+    const source = group.find((s) => s.identity === owner)?.op ?? first.op;
+    objects.push({ kind: first.kind, value: first.value, owner, source });
+  }
+  return objects;
+}
+
+/** POSTs to collections that need credentials, are not login or logout, and look harmless. */
+export function isCreateOperation(ctx: AuditContext, op: Operation): boolean {
+  if (op.method !== 'POST' || op.security.length === 0 || op.parameters.some((p) => p.in === 'path')) return false;
+  if (looksDestructive(op) || /log-?in|sign-?in|auth|session|register|sign-?up/i.test(op.path)) return false;
+  return !ctx.identities.identities.some((i) => i.credential.kind === 'login' && i.credential.login.path === op.path);
+}
+
+/**
+ * With --allow-writes, each identity calls each create operation once with a body made from the
+ * schema; what it creates is its own, and safe to probe with writes and deletes later.
+ */
+async function create(ctx: AuditContext, members: readonly Identity[], objects: HarvestedObject[], wanted: Set<string>): Promise<Creation[]> {
+  const creates = ctx.operations.filter((op) => isCreateOperation(ctx, op));
+  const creations: Creation[] = [];
+  for (const op of creates) {
+    await Promise.all(
+      members.map(async (identity) => {
+        const references: ReferenceLookup = (property) => {
+          const kind = referenceKind(property, '');
+          return (objects.find((o) => o.kind === kind && o.owner === identity.name) ?? objects.find((o) => o.kind === kind))?.value;
+        };
+        const request = { method: op.method, path: op.path, json: sampleBody(op.requestBody?.schema, { references }) };
+        const response = await call(ctx, op, identity.name, request);
+        if (!response || response.status < 200 || response.status >= 300 || refused(response)) return;
+        const id = createdId(op, response);
+        creations.push({ op, identity: identity.name, request, response, ...(id !== undefined ? { id } : {}) });
+        // The sampled strings are unique: seen in another identity's answer, they prove a leak like a canary.
+        const canaries = leaves(request.json).map((l) => l.value).filter((v) => /pa[0-9a-f]{10}/.test(v));
+        if (id !== undefined) objects.unshift({ kind: pathKind(op), value: id, owner: identity.name, source: op, created: true, canaries });
+        const found: Sighting[] = [];
+        if (response.json !== undefined) collect(response.json, op, identity.name, wanted, found);
+        for (const s of found) {
+          if (s.value !== id && !objects.some((o) => o.kind === s.kind && o.value === s.value)) objects.push({ kind: s.kind, value: s.value, owner: identity.name, source: op });
+        }
+      }),
+    );
+  }
+  return creations;
+}
+
+/** The new object's id: `id` (or `<kind>Id`) at the top of the answer or under a wrapper, else the Location header's last segment. */
+export function createdId(op: Operation, response: { json?: unknown; headers: Record<string, string> }): string | undefined {
+  const kind = pathKind(op);
+  const find = (node: unknown, depth: number): string | undefined => {
+    if (typeof node !== 'object' || node === null || Array.isArray(node) || depth > 2) return undefined;
+    for (const [name, value] of Object.entries(node as Record<string, unknown>)) {
+      if ((typeof value === 'string' || typeof value === 'number') && String(value) !== '' && referenceKind(name, kind) === kind) return String(value);
+    }
+    for (const [name, value] of Object.entries(node as Record<string, unknown>)) {
+      if (wrapperNames.test(name) || singular(name) === kind) {
+        const inner = find(value, depth + 1);
+        if (inner !== undefined) return inner;
+      }
+    }
+    return undefined;
+  };
+  const fromBody = find(response.json, 0);
+  if (fromBody !== undefined) return fromBody;
+  const location = response.headers.location;
+  if (location === undefined) return undefined;
+  const last = location.split('?')[0]?.split('/').filter(Boolean).pop();
+  return last === undefined ? undefined : decodeURIComponent(last);
+}
+

@@ -1,7 +1,8 @@
 import { checkBfla } from './checks/bfla.js';
 import { checkBola } from './checks/bola.js';
+import { checkBolaWrites } from './checks/bola-writes.js';
+import { checkMassAssignment } from './checks/mass-assignment.js';
 import type { AuditContext } from './checks/context.js';
-import { setCoverage } from './checks/context.js';
 import { checkExposure } from './checks/exposure.js';
 import { checkLoginThrottling } from './checks/login-throttling.js';
 import { harvest } from './harvest.js';
@@ -46,8 +47,18 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
       !(options.exclude ?? []).some((p) => matchesPattern(op, p)),
   );
   const names = options.identities.identities.map((i) => i.name);
-  // One tick per operation in each probing pass (no-auth, BOLA, BFLA), plus one for login throttling.
-  const total = operations.length * 3 + 1;
+  // One tick per operation in the no-auth and mass-assignment passes, plus one per phase.
+  const phases = [
+    (ctx: AuditContext) => checkBola(ctx),
+    (ctx: AuditContext) => checkBfla(ctx, 'read'),
+    (ctx: AuditContext) => checkBolaWrites(ctx, 'change'),
+    (ctx: AuditContext) => checkBfla(ctx, 'write'),
+    (ctx: AuditContext) => checkMassAssignment(ctx),
+    // What looks destructive goes last: nothing after it needs the objects it may remove.
+    (ctx: AuditContext) => checkBolaWrites(ctx, 'delete'),
+    (ctx: AuditContext) => checkBfla(ctx, 'delete'),
+  ];
+  const total = operations.length * 2 + phases.length + 2;
   let done = 0;
   const ctx: AuditContext = {
     client,
@@ -55,7 +66,7 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
     operations,
     allowWrites: options.allowWrites ?? false,
     allowDestructive: options.allowDestructive ?? false,
-    harvest: { objects: [], sensitive: new Map() },
+    harvest: { objects: [], sensitive: new Map(), selves: new Map(), creations: [] },
     exchanges: [],
     findings: [],
     coverage: new Map(operations.map((op) => [op, {}])),
@@ -64,14 +75,13 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
     tick: () => options.onProgress?.(++done, total),
   };
   ctx.harvest = await harvest(ctx);
+  ctx.tick();
   await checkNoAuth(ctx);
-  await checkBola(ctx);
-  await checkBfla(ctx);
-  checkExposure(ctx);
-  for (const op of operations) {
-    const applicable = op.requestBody !== undefined && ['POST', 'PUT', 'PATCH'].includes(op.method);
-    setCoverage(ctx, op, 'mass-assignment', !applicable ? 'not applicable' : ctx.allowWrites ? 'skipped: not implemented yet' : 'skipped: needs --allow-writes');
+  for (const phase of phases) {
+    await phase(ctx);
+    ctx.tick();
   }
+  checkExposure(ctx);
   await checkLoginThrottling(ctx, clientOptions);
   options.onProgress?.(total, total);
 

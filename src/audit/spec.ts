@@ -23,6 +23,14 @@ export interface RequestBody {
 export interface ResponseShape {
   readonly contentType?: string;
   readonly schema?: Schema;
+  /** OpenAPI links: which later operation takes which value of this answer. */
+  readonly links?: readonly ResponseLink[];
+}
+
+/** A link to an operation (by `operationId`) with its parameters as runtime expressions (`$response.body#/id`). */
+export interface ResponseLink {
+  readonly operationId: string;
+  readonly parameters: Readonly<Record<string, string>>;
 }
 
 /** One security requirement: scheme name → scopes. */
@@ -286,12 +294,26 @@ function readResponses(value: unknown): Record<string, ResponseShape> {
     // JSON is what the checks read; otherwise the first declared type still says what comes back.
     const contentType = Object.keys(content).find(isJsonMediaType) ?? Object.keys(content)[0];
     const media = contentType === undefined ? undefined : content[contentType];
-    const shape: { contentType?: string; schema?: Schema } = {};
+    const shape: { contentType?: string; schema?: Schema; links?: ResponseLink[] } = {};
     if (contentType !== undefined) shape.contentType = contentType;
     if (isObject(media) && isObject(media.schema)) shape.schema = media.schema;
+    const links = isObject(response) ? readLinks(response.links) : [];
+    if (links.length > 0) shape.links = links;
     responses[status] = shape;
   }
   return responses;
+}
+
+/** Links by `operationId` with string parameter expressions; `operationRef` links are left out. */
+function readLinks(value: unknown): ResponseLink[] {
+  if (!isObject(value)) return [];
+  const links: ResponseLink[] = [];
+  for (const link of Object.values(value)) {
+    if (!isObject(link) || typeof link.operationId !== 'string' || !isObject(link.parameters)) continue;
+    const parameters = Object.fromEntries(Object.entries(link.parameters).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    links.push({ operationId: link.operationId, parameters });
+  }
+  return links;
 }
 
 /** `[]`, absence, or any empty alternative (`{}`) mean the operation can be called without credentials. */

@@ -1,7 +1,11 @@
+import type { Identity } from '../identities.js';
+import { objectsForParameter, referenceParameters } from '../references.js';
 import { owaspFor } from '../report-model.js';
+import { sampleBody } from '../sample.js';
 import type { Operation } from '../spec.js';
-import { type AuditContext, call, isAdmin, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
+import { type AuditContext, call, type HarvestedObject, isAdmin, isSafeMethod, looksDestructive, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
 import { servedData } from './evidence.js';
+import { readBack, readBackFor, writeEffect } from './readback.js';
 import { buildRequest } from './requests.js';
 
 const adminWords = /(^|[/_.-])(admin|administration|internal|manage|management|staff|superuser|backoffice|ops)([/_.-]|$)/i;
@@ -15,13 +19,20 @@ export function looksAdministrative(op: Operation): boolean {
   return adminWords.test(op.path) || op.tags.some((t) => /admin/i.test(t)) || /^admin/i.test(op.operationId);
 }
 
-/** API5: administrative operations called by every identity that is neither admin nor anonymous. */
-export async function checkBfla(ctx: AuditContext): Promise<void> {
-  await Promise.all(ctx.operations.map((op) => probe(ctx, op)));
+/**
+ * API5: administrative operations called by every identity that is neither admin nor anonymous.
+ * Reads leak when they serve data. Writes (with --allow-writes) leak when they serve data or when
+ * the object they name changed, as an admin (or the owner) reads it back: a 204 that changed
+ * nothing is a denial. `phase` splits reads, writes and, last, what looks destructive.
+ */
+export async function checkBfla(ctx: AuditContext, phase: 'read' | 'write' | 'delete'): Promise<void> {
+  const selected = ctx.operations.filter((op) =>
+    phase === 'read' ? isSafeMethod(op.method) : !isSafeMethod(op.method) && looksDestructive(op) === (phase === 'delete'),
+  );
+  await Promise.all(selected.map((op) => probe(ctx, op)));
 }
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
-  ctx.tick();
   if (!looksAdministrative(op)) return setCoverage(ctx, op, 'bfla', 'not applicable');
   const blocked = methodBlocked(ctx, op);
   if (blocked) return setCoverage(ctx, op, 'bfla', blocked);
@@ -30,31 +41,68 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   const admin = ctx.identities.identities.find(isAdmin)?.name;
   let complete = true;
   for (const caller of callers) {
-    const request = buildRequest(ctx, op, {}, admin);
-    const response = await call(ctx, op, caller.name, request);
-    if (!response) {
-      complete = false;
-      continue;
-    }
-    if (!servedData(response)) {
-      setCell(ctx, op, caller.name, 'denied');
-      continue;
-    }
-    setCell(ctx, op, caller.name, 'leaked');
-    ctx.findings.push({
-      check: 'bfla',
-      owasp: owaspFor('bfla'),
-      severity: 'high',
-      operation: reportOperation(op),
-      caller: caller.name,
-      title: `${caller.name} (${caller.role}) uses administrative ${op.method} ${op.path}`,
-      evidence: `${response.status} with ${response.bodyText.length} bytes of data for a non-admin identity`,
-      curl: ctx.client.curlFor(caller.name, request),
-    });
+    const outcome = isSafeMethod(op.method) ? await tryRead(ctx, op, caller, admin) : await tryWrite(ctx, op, caller, admin);
+    if (outcome === undefined) complete = false;
   }
-  if (admin) {
+  // Only reads are repeated as the admin: an administrative write would really be carried out.
+  if (admin && isSafeMethod(op.method)) {
     const response = await call(ctx, op, admin, buildRequest(ctx, op, {}, admin));
     if (response) setCell(ctx, op, admin, servedData(response) ? 'allowed' : 'denied');
   }
   setCoverage(ctx, op, 'bfla', complete ? 'tested' : 'skipped: request budget exhausted');
+}
+
+async function tryRead(ctx: AuditContext, op: Operation, caller: Identity, admin: string | undefined): Promise<boolean | undefined> {
+  const request = buildRequest(ctx, op, {}, admin);
+  const response = await call(ctx, op, caller.name, request);
+  if (!response) return undefined;
+  if (!servedData(response)) {
+    setCell(ctx, op, caller.name, 'denied');
+    return false;
+  }
+  report(ctx, op, caller, request, `${response.status} with ${response.bodyText.length} bytes of data for a non-admin identity`);
+  return true;
+}
+
+async function tryWrite(ctx: AuditContext, op: Operation, caller: Identity, admin: string | undefined): Promise<boolean | undefined> {
+  // The caller's own objects first: a flawed API then harms only the identity that exploited it.
+  const params: Record<string, string> = {};
+  let object: HarvestedObject | undefined;
+  for (const parameter of referenceParameters(op)) {
+    const candidates = objectsForParameter(ctx.harvest.objects, op, parameter);
+    const chosen = candidates.find((o) => o.owner === caller.name) ?? candidates.find((o) => o.owner !== admin) ?? candidates[0];
+    if (chosen) {
+      params[parameter.name] = chosen.value;
+      object ??= chosen;
+    }
+  }
+  const readback = readBackFor(ctx, op, params, object);
+  const reader = admin ?? object?.owner;
+  const before = readback && reader ? await readBack(ctx, reader, readback) : undefined;
+  const body = op.requestBody ? sampleBody(op.requestBody.schema) : undefined;
+  const request = buildRequest(ctx, op, params, caller.name, body);
+  const response = await call(ctx, op, caller.name, request);
+  if (!response) return undefined;
+  const after = before && readback && reader ? await readBack(ctx, reader, readback) : undefined;
+  const effect = before && after ? writeEffect(before, after) : undefined;
+  if (!effect && !servedData(response)) {
+    setCell(ctx, op, caller.name, 'denied');
+    return false;
+  }
+  report(ctx, op, caller, request, `${response.status}; ${effect ?? `${response.bodyText.length} bytes of data for a non-admin identity`}`);
+  return true;
+}
+
+function report(ctx: AuditContext, op: Operation, caller: Identity, request: Parameters<AuditContext['client']['curlFor']>[1], evidence: string): void {
+  setCell(ctx, op, caller.name, 'leaked');
+  ctx.findings.push({
+    check: 'bfla',
+    owasp: owaspFor('bfla'),
+    severity: 'high',
+    operation: reportOperation(op),
+    caller: caller.name,
+    title: `${caller.name} (${caller.role}) uses administrative ${op.method} ${op.path}`,
+    evidence,
+    curl: ctx.client.curlFor(caller.name, request),
+  });
 }

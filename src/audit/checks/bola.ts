@@ -1,8 +1,9 @@
-import { type HarvestedObject, parameterKind, referenceParameters } from '../harvest.js';
+import { objectsForParameter, referenceParameters } from '../references.js';
 import type { AuditResponse } from '../http-client.js';
 import { owaspFor, redactSecret } from '../report-model.js';
+import { looksAdministrative } from './bfla.js';
 import type { Operation } from '../spec.js';
-import { type AuditContext, call, isAdmin, reportOperation, setCell, setCoverage } from './context.js';
+import { type AuditContext, call, type HarvestedObject, isAdmin, isSafeMethod, reportOperation, reported, setCell, setCoverage } from './context.js';
 import { leaves, looksSensitive, servedData } from './evidence.js';
 import { buildRequest } from './requests.js';
 
@@ -10,19 +11,18 @@ import { buildRequest } from './requests.js';
 const objectsPerOwner = 2;
 
 /**
- * API1: for each object harvested from owner A, the same read as every other non-admin identity
- * B. The owner's own answer is the baseline: B leaks when it gets A's canaries or most of what A
- * itself gets (public-by-design fields excluded). 403/404 or an empty or error body is a denial.
+ * API1 for reads: for each object harvested from owner A, the same read as every other non-admin
+ * identity B. The owner's own answer is the baseline: B leaks when it gets A's canaries or a
+ * sensitive-looking field with A's own value (public-by-design fields excluded). 403/404 or an
+ * empty or error body is a denial. Writes are probed by bola-writes.ts.
  */
 export async function checkBola(ctx: AuditContext): Promise<void> {
-  await Promise.all(ctx.operations.map((op) => probe(ctx, op)));
+  await Promise.all(ctx.operations.filter((op) => isSafeMethod(op.method)).map((op) => probe(ctx, op)));
 }
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
-  ctx.tick();
   const references = referenceParameters(op);
-  if (references.length === 0 || op.security.length === 0) return setCoverage(ctx, op, 'bola', 'not applicable');
-  if (op.method !== 'GET') return setCoverage(ctx, op, 'bola', 'skipped: only reads are probed for object access');
+  if (references.length === 0 || op.security.length === 0 || looksAdministrative(op)) return setCoverage(ctx, op, 'bola', 'not applicable');
   const targets = references.flatMap((parameter) => objectsFor(ctx, op, parameter.name));
   if (targets.length === 0) return setCoverage(ctx, op, 'bola', `skipped: no harvested object for ${references.map((p) => p.name).join(', ')}`);
   const callers = ctx.identities.identities.filter((i) => i.credential.kind !== 'none' && !isAdmin(i));
@@ -35,9 +35,10 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
       const response = await call(ctx, op, caller.name, request);
       if (!response) continue;
       tested = true;
-      const evidence = leakEvidence(ctx, object.owner, baseline, response);
+      const evidence = leakEvidence(ctx, object, baseline, response);
       setCell(ctx, op, caller.name, evidence ? 'leaked' : privateData(ctx, response) ? 'allowed' : 'denied');
-      if (!evidence) continue;
+      // One finding per operation, owner and caller: more objects would only repeat it.
+      if (!evidence || reported(ctx, 'bola', op, object.owner, caller.name)) continue;
       ctx.findings.push({
         check: 'bola',
         owasp: owaspFor('bola'),
@@ -56,11 +57,9 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
 
 function objectsFor(ctx: AuditContext, op: Operation, name: string): { parameter: string; object: HarvestedObject }[] {
   const parameter = op.parameters.find((p) => p.name === name);
-  const kind = parameter ? parameterKind(op, parameter) : undefined;
   const perOwner = new Map<string, number>();
   const chosen: { parameter: string; object: HarvestedObject }[] = [];
-  for (const object of ctx.harvest.objects) {
-    if (object.kind !== kind) continue;
+  for (const object of parameter ? objectsForParameter(ctx.harvest.objects, op, parameter) : []) {
     const count = perOwner.get(object.owner) ?? 0;
     if (count >= objectsPerOwner) continue;
     perOwner.set(object.owner, count + 1);
@@ -76,9 +75,10 @@ function privateData(ctx: AuditContext, response: AuditResponse): boolean {
 }
 
 /** Why `response` counts as the owner's data, or undefined when it does not. */
-export function leakEvidence(ctx: AuditContext, owner: string, baseline: AuditResponse, response: AuditResponse): string | undefined {
+export function leakEvidence(ctx: AuditContext, object: HarvestedObject, baseline: AuditResponse, response: AuditResponse): string | undefined {
   if (!servedData(response)) return undefined;
-  const canaries = ctx.identities.identities.find((i) => i.name === owner)?.canaries ?? [];
+  const owner = object.owner;
+  const canaries = [...(ctx.identities.identities.find((i) => i.name === owner)?.canaries ?? []), ...(object.canaries ?? [])];
   const canary = canaries.find((c) => response.bodyText.includes(c));
   const publicFields = new Set(ctx.identities.publicFields);
   const own = leaves(baseline.json).filter((l) => !publicFields.has(l.key) && l.value !== '');

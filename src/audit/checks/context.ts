@@ -6,16 +6,35 @@ import type { Operation } from '../spec.js';
 
 /** One object reference found in a response, attributed to the identity that owns it. */
 export interface HarvestedObject {
-  /** What the value identifies, normalized: `user`, `workout`, `username`... */
+  /** What the value identifies, normalized: `user`, `workout`, `username`... (see references.ts). */
   kind: string;
   value: string;
   owner: string;
+  /** The operation whose answer showed it: a list that can confirm it still exists. */
+  source?: Operation;
+  /** Made by the auditor itself (with --allow-writes): the objects changed or deleted first. */
+  created?: boolean;
+  /** Values only this object holds (the strings the auditor wrote into what it created). */
+  canaries?: string[];
+}
+
+/** A create the auditor sent while harvesting, kept so mass assignment can repeat it. */
+export interface Creation {
+  op: Operation;
+  identity: string;
+  request: AuditRequest;
+  response: AuditResponse;
+  /** The new object's id, when the answer or its Location header gave one. */
+  id?: string;
 }
 
 export interface Harvest {
   objects: HarvestedObject[];
   /** Per identity, sensitive-looking values from its own "me"-style answers. */
   sensitive: Map<string, { key: string; value: string }[]>;
+  /** Per identity, values that name it (its id, username, email from "me"): owner fields are matched against them. */
+  selves: Map<string, Set<string>>;
+  creations: Creation[];
 }
 
 /** One answer the auditor received, kept so the exposure check can scan everything afterwards. */
@@ -70,7 +89,8 @@ export async function call(
 ): Promise<AuditResponse | undefined> {
   if (ctx.exhausted) return undefined;
   try {
-    const response = await ctx.client.send(identity, request, meta);
+    // The client refuses what looks destructive unless --allow-destructive: the op's name decides.
+    const response = await ctx.client.send(identity, request, op && looksDestructive(op) ? { ...meta, destructive: true } : meta);
     if (op) ctx.exchanges.push({ op, identity, request, response });
     return response;
   } catch (error) {
@@ -95,9 +115,30 @@ export function isSafeMethod(method: string): boolean {
   return ['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
 }
 
+/**
+ * Operations whose names say they destroy or reset something, or end the credentials the audit
+ * runs on (logout, revoke, password changes): only sent with --allow-destructive.
+ */
+const destructiveWords = /(delete|remove|reset|drop|purge|wipe|destroy|truncate|erase|createdb|logout|log-out|signout|sign-out|revoke|password|deactivate|terminate|shutdown|restart)/i;
+
+export function looksDestructive(op: Operation): boolean {
+  return op.method === 'DELETE' || destructiveWords.test(op.path) || destructiveWords.test(op.operationId);
+}
+
 /** Why an operation's method cannot be sent under the current flags, or undefined if it can. */
 export function methodBlocked(ctx: AuditContext, op: Operation): CoverageValue | undefined {
-  if (op.method === 'DELETE' && !ctx.allowDestructive) return 'skipped: needs --allow-destructive';
+  if (looksDestructive(op) && !ctx.allowDestructive) return 'skipped: needs --allow-destructive';
   if (!isSafeMethod(op.method) && !ctx.allowWrites) return 'skipped: needs --allow-writes';
   return undefined;
+}
+
+/** Whether a finding of this check already names this operation, owner and caller. */
+export function reported(ctx: AuditContext, check: Check, op: Operation, owner: string | undefined, caller: string): boolean {
+  return ctx.findings.some(
+    (f) => f.check === check && f.operation.method === op.method && f.operation.path === op.path && f.owner === owner && f.caller === caller,
+  );
+}
+
+export function reportedAnyOwner(ctx: AuditContext, check: Check, op: Operation, caller: string): boolean {
+  return ctx.findings.some((f) => f.check === check && f.operation.method === op.method && f.operation.path === op.path && f.caller === caller);
 }

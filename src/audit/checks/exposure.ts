@@ -1,5 +1,5 @@
 import { owaspFor, redactSecret } from '../report-model.js';
-import { type AuditContext, isAdmin, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
+import { type AuditContext, isAdmin, methodBlocked, reportOperation, reported, reportedAnyOwner, setCell, setCoverage } from './context.js';
 import { leaves, looksSensitive, servedData } from './evidence.js';
 
 /**
@@ -9,7 +9,7 @@ import { leaves, looksSensitive, servedData } from './evidence.js';
  */
 export function checkExposure(ctx: AuditContext): void {
   const publicFields = new Set(ctx.identities.publicFields);
-  const reported = new Set<string>();
+  const emitted = new Set<string>();
   const owners = ctx.identities.identities.filter((i) => i.credential.kind !== 'none');
   for (const exchange of ctx.exchanges) {
     const caller = ctx.identities.identities.find((i) => i.name === exchange.identity);
@@ -21,9 +21,11 @@ export function checkExposure(ctx: AuditContext): void {
       const field = found.find((l) => values.some((v) => v.key === l.key && v.value === l.value));
       if (!canary && !field) continue;
       setCell(ctx, exchange.op, caller.name, 'leaked');
+      // The same leak already reported as BOLA or missing authentication is not a second finding.
+      if (reported(ctx, 'bola', exchange.op, owner.name, caller.name) || reportedAnyOwner(ctx, 'no-auth', exchange.op, caller.name)) continue;
       const key = `${exchange.op.method} ${exchange.op.path}\u0000${owner.name}\u0000${caller.name}`;
-      if (reported.has(key)) continue;
-      reported.add(key);
+      if (emitted.has(key)) continue;
+      emitted.add(key);
       const what = [canary ? `canary ${redactSecret(canary)}` : '', field ? `${field.key}=${redactSecret(field.value)}` : ''].filter(Boolean).join(' and ');
       ctx.findings.push({
         check: 'data-exposure',

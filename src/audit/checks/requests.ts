@@ -1,24 +1,25 @@
 import type { AuditRequest } from '../http-client.js';
-import { type HarvestedObject, parameterKind } from '../harvest.js';
-import type { Operation } from '../spec.js';
-import type { AuditContext } from './context.js';
+import { objectsForParameter } from '../references.js';
+import type { Operation, Schema } from '../spec.js';
+import type { AuditContext, HarvestedObject } from './context.js';
 
 /** A value that satisfies a format check but names no real object. */
 const placeholder = 'paceline-audit-0';
 
 /**
  * A request for `op` with reference parameters taken from `chosen` (by name), then from any
- * harvested object of the right kind (preferring `owner`'s), then a placeholder. Required header
- * and query parameters get a neutral value so validation does not hide the authorization decision.
+ * harvested object the parameter accepts (preferring `owner`'s), then a placeholder. Required
+ * header and query parameters get a neutral value so validation does not hide the authorization
+ * decision. `json` becomes the body.
  */
-export function buildRequest(ctx: AuditContext, op: Operation, chosen: Record<string, string> = {}, owner?: string): AuditRequest {
+export function buildRequest(ctx: AuditContext, op: Operation, chosen: Record<string, string> = {}, owner?: string, json?: unknown): AuditRequest {
   let path = op.path;
   const query: Record<string, string> = {};
   const headers: Record<string, string> = {};
   for (const parameter of op.parameters) {
     const explicit = chosen[parameter.name];
-    const kind = parameterKind(op, parameter);
-    const value = explicit ?? (kind === undefined ? undefined : pick(ctx.harvest.objects, kind, owner)?.value);
+    const candidates = explicit === undefined ? objectsForParameter(ctx.harvest.objects, op, parameter) : [];
+    const value = explicit ?? preferOwner(candidates, owner)?.value;
     if (parameter.in === 'path') {
       path = path.split(`{${parameter.name}}`).join(encodeURIComponent(value ?? placeholder));
     } else if (parameter.in === 'query' && (explicit !== undefined || parameter.required)) {
@@ -30,14 +31,15 @@ export function buildRequest(ctx: AuditContext, op: Operation, chosen: Record<st
   const request: AuditRequest = { method: op.method, path };
   if (Object.keys(query).length > 0) request.query = query;
   if (Object.keys(headers).length > 0) request.headers = headers;
+  if (json !== undefined) request.json = json;
   return request;
 }
 
-export function pick(objects: readonly HarvestedObject[], kind: string, owner?: string): HarvestedObject | undefined {
-  return objects.find((o) => o.kind === kind && o.owner === owner) ?? objects.find((o) => o.kind === kind);
+export function preferOwner(objects: readonly HarvestedObject[], owner?: string): HarvestedObject | undefined {
+  return objects.find((o) => o.owner === owner) ?? objects[0];
 }
 
-function exampleValue(schema: Readonly<Record<string, unknown>> | undefined): string {
+function exampleValue(schema: Schema | undefined): string {
   if (schema?.example !== undefined) return String(schema.example);
   if (Array.isArray(schema?.enum) && schema.enum.length > 0) return String(schema.enum[0]);
   const type = schema?.type;

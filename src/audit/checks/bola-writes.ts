@@ -1,0 +1,138 @@
+import type { Identity } from '../identities.js';
+import { objectsForParameter, referenceKind, referenceListKind, referenceParameters } from '../references.js';
+import { owaspFor } from '../report-model.js';
+import { markerProperty, newMarker, propertiesOf, sampleBody } from '../sample.js';
+import type { CoverageValue } from '../report-model.js';
+import type { Operation } from '../spec.js';
+import { looksAdministrative } from './bfla.js';
+import { leakEvidence } from './bola.js';
+import { type AuditContext, call, type HarvestedObject, isAdmin, isSafeMethod, looksDestructive, methodBlocked, reportOperation, reported, setCell, setCoverage } from './context.js';
+import { readBack, readBackFor, writeEffect } from './readback.js';
+import { buildRequest } from './requests.js';
+
+/** Objects written per owner and reference: one shows the pattern, and writes are not free. */
+const objectsPerOwner = 1;
+
+/** One way a write can name another identity's object: a path or query parameter, or a body property. */
+interface Reference {
+  name: string;
+  where: 'parameter' | 'body' | 'body-list';
+  targets: HarvestedObject[];
+}
+
+/**
+ * API1 for writes (with --allow-writes): identity B sends the write against owner A's object,
+ * named in the path, the query, a body property or a list of ids in the body; then A reads the
+ * object back. A leak is B's marker in A's object, A's object gone, A's object changed, or A's
+ * private data in B's answer. The status code alone decides nothing. `phase` "change" runs the
+ * non-destructive writes; "delete" runs, last, what looks destructive (with --allow-destructive).
+ */
+export async function checkBolaWrites(ctx: AuditContext, phase: 'change' | 'delete'): Promise<void> {
+  const writes = ctx.operations.filter((op) => !isSafeMethod(op.method) && looksDestructive(op) === (phase === 'delete'));
+  await Promise.all(writes.map((op) => probe(ctx, op)));
+}
+
+async function probe(ctx: AuditContext, op: Operation): Promise<void> {
+  if (op.security.length === 0) return setCoverage(ctx, op, 'bola', 'not applicable');
+  if (looksAdministrative(op)) return setCoverage(ctx, op, 'bola', 'not applicable');
+  const references = referencesOf(ctx, op);
+  if (references.length === 0) return setCoverage(ctx, op, 'bola', 'not applicable');
+  const blocked = methodBlocked(ctx, op);
+  if (blocked) return setCoverage(ctx, op, 'bola', blocked);
+  if (references.every((r) => r.targets.length === 0)) {
+    return setCoverage(ctx, op, 'bola', `skipped: no harvested object for ${references.map((r) => r.name).join(', ')}`);
+  }
+  const callers = ctx.identities.identities.filter((i) => i.credential.kind !== 'none' && !isAdmin(i));
+  let tested = false;
+  let reason: CoverageValue = 'skipped: no read shows the objects, so the writes cannot be verified';
+  for (const reference of references) {
+    for (const object of reference.targets) {
+      for (const caller of callers.filter((c) => c.name !== object.owner)) {
+        const outcome = await attempt(ctx, op, reference, object, caller);
+        if (outcome === 'unverifiable') continue;
+        if (outcome === 'owner-cannot-read') {
+          reason = "skipped: the owners' own reads returned no data to compare";
+          continue;
+        }
+        tested = true;
+        // A deleted object cannot be deleted again: the next caller would prove nothing.
+        if (outcome === 'leaked' && looksDestructive(op)) break;
+      }
+    }
+  }
+  setCoverage(ctx, op, 'bola', tested ? 'tested' : ctx.exhausted ? 'skipped: request budget exhausted' : reason);
+}
+
+type Outcome = 'leaked' | 'denied' | 'unverifiable' | 'owner-cannot-read';
+
+async function attempt(ctx: AuditContext, op: Operation, reference: Reference, object: HarvestedObject, caller: Identity): Promise<Outcome> {
+  const params = reference.where === 'parameter' ? { [reference.name]: object.value } : {};
+  const readback = readBackFor(ctx, op, params, object);
+  if (!readback) return 'unverifiable';
+  const before = await readBack(ctx, object.owner, readback);
+  if (!before) return 'unverifiable';
+  if (!before.served) return 'owner-cannot-read';
+  const schema = op.requestBody?.schema;
+  const markerName = markerProperty(schema);
+  const marker = markerName === undefined ? undefined : newMarker();
+  const set: Record<string, unknown> = marker === undefined || markerName === undefined ? {} : { [markerName]: marker };
+  if (reference.where === 'body') set[reference.name] = object.value;
+  if (reference.where === 'body-list') set[reference.name] = [object.value];
+  const own = (property: string) => ctx.harvest.objects.find((o) => o.owner === caller.name && o.kind === referenceKind(property, ''))?.value;
+  const body = op.requestBody ? sampleBody(schema, { set, references: own }) : undefined;
+  const request = buildRequest(ctx, op, params, caller.name, body);
+  const response = await call(ctx, op, caller.name, request);
+  if (!response) return 'unverifiable';
+  const after = await readBack(ctx, object.owner, readback);
+  if (!after) return 'unverifiable';
+  const effect = writeEffect(before, after, marker);
+  const leaked = before.response ? leakEvidence(ctx, object, before.response, response) : undefined;
+  const evidence = effect ?? leaked;
+  setCell(ctx, op, caller.name, evidence ? 'leaked' : 'denied');
+  if (!evidence) return 'denied';
+  if (reported(ctx, 'bola', op, object.owner, caller.name)) return 'leaked';
+  const verb = looksDestructive(op) ? 'deletes' : effect ? 'changes' : 'reaches';
+  const via = reference.where === 'parameter' ? '' : ` (${reference.name} in the body)`;
+  ctx.findings.push({
+    check: 'bola',
+    owasp: owaspFor('bola'),
+    severity: 'high',
+    operation: reportOperation(op),
+    owner: object.owner,
+    caller: caller.name,
+    title: `${caller.name} ${verb} ${object.owner}'s ${object.kind} through ${op.method} ${op.path}${via}`,
+    evidence: `${response.status}; ${evidence}`,
+    curl: ctx.client.curlFor(caller.name, request),
+  });
+  return 'leaked';
+}
+
+/** The operation's references with the objects to try through each, the auditor's own creations first. */
+function referencesOf(ctx: AuditContext, op: Operation): Reference[] {
+  const references: Reference[] = referenceParameters(op).map((parameter) => ({
+    name: parameter.name,
+    where: 'parameter' as const,
+    targets: limit(objectsForParameter(ctx.harvest.objects, op, parameter)),
+  }));
+  // Body references only where the path names nothing: otherwise the path decides whose object it is.
+  if (references.length > 0) return references;
+  for (const name of Object.keys(propertiesOf(op.requestBody?.schema))) {
+    const single = referenceKind(name, '');
+    const list = referenceListKind(name);
+    const kind = single ?? list;
+    if (kind === undefined) continue;
+    references.push({ name, where: single !== undefined ? 'body' : 'body-list', targets: limit(ctx.harvest.objects.filter((o) => o.kind === kind)) });
+  }
+  return references;
+}
+
+/** Per owner, the first `objectsPerOwner` objects, created ones before harvested ones. */
+function limit(objects: readonly HarvestedObject[]): HarvestedObject[] {
+  const ordered = [...objects].sort((a, b) => Number(b.created === true) - Number(a.created === true));
+  const perOwner = new Map<string, number>();
+  return ordered.filter((o) => {
+    const count = perOwner.get(o.owner) ?? 0;
+    perOwner.set(o.owner, count + 1);
+    return count < objectsPerOwner;
+  });
+}

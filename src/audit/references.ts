@@ -1,0 +1,103 @@
+import type { HarvestedObject } from './checks/context.js';
+import type { Operation, Parameter, Schema } from './spec.js';
+
+/**
+ * How the auditor connects producers to consumers: a value harvested under one name is offered to
+ * every parameter or body property that names the same kind of object. A kind is a normalized
+ * noun (`userId`, `user_id`, `{id}` under `/users` → `user`), an exact name for parameters that
+ * follow no convention (`{book_title}` ← `book_title`), or an OpenAPI link aimed at one parameter.
+ */
+
+/** Path segments that say "the caller's own": their answers belong to the caller. */
+export const selfSegments = new Set(['me', 'self', 'my', 'current', 'mine', 'whoami']);
+
+export function singular(word: string): string {
+  const lower = word.toLowerCase();
+  if (lower.endsWith('ies')) return `${lower.slice(0, -3)}y`;
+  if (lower.endsWith('sses') || lower.endsWith('xes')) return lower.slice(0, -2);
+  if (lower.endsWith('ss')) return lower;
+  return lower.endsWith('s') ? lower.slice(0, -1) : lower;
+}
+
+/** The kind of object a property or parameter name refers to, or undefined if it is no reference. */
+export function referenceKind(name: string, container: string): string | undefined {
+  if (name === 'username' || name === 'user_name' || name === 'userName') return 'username';
+  if (name === 'id' || name === '_id' || name === 'uuid') return container === '' ? undefined : singular(container);
+  const match = /^(.+?)(?:Id|_id|ID|Uuid|_uuid)$/.exec(name);
+  return match?.[1] ? singular(match[1]) : undefined;
+}
+
+/** A list of references in a body: `noteIds`, `note_ids` → `note`. */
+export function referenceListKind(name: string): string | undefined {
+  const match = /^(.+?)(?:Ids|_ids|IDs)$/.exec(name);
+  return match?.[1] ? singular(match[1]) : undefined;
+}
+
+/** The kind a parameter name that follows no convention is matched by: its exact, normalized name. */
+export function nameKind(name: string): string {
+  return `name:${name.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+}
+
+export function linkKind(operationId: string, parameter: string): string {
+  return `link:${operationId}:${parameter.replace(/^(path|query|header|cookie)\./, '')}`;
+}
+
+/** The object kind an operation's own `id`s denote: the last static segment, "me" meaning a user. */
+export function pathKind(op: Pick<Operation, 'path'>): string {
+  const segments = op.path.split('/').filter((s) => s !== '' && !s.startsWith('{'));
+  const last = segments[segments.length - 1] ?? '';
+  return selfSegments.has(last.toLowerCase()) ? 'user' : singular(last);
+}
+
+export function isSelfPath(op: Pick<Operation, 'path'>): boolean {
+  return op.path.split('/').some((s) => selfSegments.has(s.toLowerCase()));
+}
+
+/**
+ * Parameters naming an object: every path parameter (a path segment almost always does), and
+ * query parameters whose names say so (`userId`, `id`), never `q`, `limit` or `cursor`.
+ */
+export function referenceParameters(op: Operation): Parameter[] {
+  return op.parameters.filter((p) => p.in === 'path' || (p.in === 'query' && parameterKind(op, p) !== undefined));
+}
+
+/** `{id}` takes its kind from the segment before it (`/workouts/{id}` → workout). */
+export function parameterKind(op: Operation, parameter: Parameter): string | undefined {
+  if (parameter.name === 'id') {
+    const segments = op.path.split('/');
+    const index = segments.indexOf('{id}');
+    const kind = referenceKind('id', index > 0 ? (segments[index - 1] ?? '') : '');
+    if (kind !== undefined || parameter.in !== 'path') return kind;
+  }
+  const kind = referenceKind(parameter.name, '');
+  return kind ?? (parameter.in === 'path' ? nameKind(parameter.name) : undefined);
+}
+
+/** Every kind a parameter accepts: its own, and the links aimed at it. */
+export function acceptedKinds(op: Operation, parameter: Parameter): string[] {
+  const kind = parameterKind(op, parameter);
+  return [...(kind === undefined ? [] : [kind]), linkKind(op.operationId, parameter.name)];
+}
+
+/** The harvested objects a parameter can take, the values fitting its schema (a uuid where a uuid is due). */
+export function objectsForParameter(objects: readonly HarvestedObject[], op: Operation, parameter: Parameter): HarvestedObject[] {
+  const kinds = new Set(acceptedKinds(op, parameter));
+  return objects.filter((o) => kinds.has(o.kind) && fitsSchema(o.value, parameter.schema));
+}
+
+/** Whether a value has the shape the schema asks for; a mismatch would only earn a 400. */
+export function fitsSchema(value: string, schema: Schema | undefined): boolean {
+  if (schema === undefined) return true;
+  const type = schema.type;
+  if (type === 'integer') return /^-?\d+$/.test(value);
+  if (type === 'number') return value.trim() !== '' && Number.isFinite(Number(value));
+  if (schema.format === 'uuid') return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+  if (typeof schema.pattern === 'string') {
+    try {
+      return new RegExp(schema.pattern, 'u').test(value);
+    } catch {
+      return true;
+    }
+  }
+  return true;
+}
