@@ -173,7 +173,7 @@ async function startPaceline(): Promise<Paceline> {
 /**
  * Members alice (private profile, canary bio), bob and carol (public); coach (instructor, one
  * class); root (admin, private). Workouts of every visibility for each member; follows both ways,
- * including an approved request to alice and a pending one. Injected, so none of it reaches the
+ * two pending requests to alice and an approved one to root. Injected, so none of it reaches the
  * server's request timing.
  */
 async function seed({ app, data }: Paceline): Promise<void> {
@@ -219,9 +219,12 @@ async function seed({ app, data }: Paceline): Promise<void> {
       await call('POST', '/api/v1/workouts', body, as(name));
     }
   }
-  await call('POST', `/api/v1/users/${idOf('alice')}/follow`, {}, as('bob'));
-  await call('POST', `/api/v1/me/follow-requests/${idOf('bob')}/approve`, {}, as('alice'));
+  // No approved follower of alice: a follower may read her private profile, canary bio included,
+  // which the auditor cannot tell from a leak. The approved request goes to root (no canaries).
+  await call('POST', `/api/v1/users/${idOf('alice')}/follow`, {}, as('bob')); // stays pending
   await call('POST', `/api/v1/users/${idOf('alice')}/follow`, {}, as('carol')); // stays pending
+  await call('POST', `/api/v1/users/${idOf('root')}/follow`, {}, as('bob'));
+  await call('POST', `/api/v1/me/follow-requests/${idOf('bob')}/approve`, {}, as('root'));
   await call('POST', `/api/v1/users/${idOf('bob')}/follow`, {}, as('alice'));
   await call('POST', `/api/v1/users/${idOf('carol')}/follow`, {}, as('bob'));
   await call('POST', `/api/v1/users/${idOf('coach')}/follow`, {}, as('carol'));
@@ -338,7 +341,7 @@ async function main(): Promise<void> {
     console.log(
       `  target    a fresh Paceline per scan: sqlite::memory:, migrated, buildApp, listening on 127.0.0.1:<free port>; seeded by inject with ` +
         `alice (private, canary bio), bob, carol, coach (instructor, 1 class), root (admin, private), ${config.workoutsPerMember} workouts per member ` +
-        '(public, followers, only_me), follows incl. one approved and one pending request',
+        '(public, followers, only_me), follows incl. 2 pending requests to alice and an approved one to root',
     );
     console.log(`  auditor   runAudit in the same process; identities anonymous + the 5 above (${identitiesFile}); allowDestructive off`);
 

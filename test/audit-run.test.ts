@@ -119,7 +119,7 @@ describe('runAudit against a vulnerable fixture', () => {
 });
 
 describe('runAudit against Paceline', () => {
-  it('finds nothing and shows private data as denied', async () => {
+  it('finds nothing, tests every operation that takes an object reference, and shows private data as denied', async () => {
     const data = openDataLayer('sqlite::memory:');
     await data.migrate();
     const app = await buildApp({ data, auth: { registrationsPerHour: 10_000 } });
@@ -127,30 +127,57 @@ describe('runAudit against Paceline', () => {
     const target = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     try {
       const password = 'a long and unusual passphrase 42';
-      const inject = async (method: string, url: string, body: unknown, token?: string) => {
+      const inject = async (method: string, url: string, body?: unknown, token?: string) => {
         const res = await app.inject({ method: method as 'GET', url, payload: body as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
         if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
-        return res.json() as Record<string, unknown>;
+        return (res.body ? res.json() : {}) as Record<string, unknown>;
       };
-      for (const name of ['alice', 'bob']) await inject('POST', '/api/v1/auth/register', { username: name, email: `${name}@example.test`, password });
+      for (const name of ['alice', 'bob', 'carol']) await inject('POST', '/api/v1/auth/register', { username: name, email: `${name}@example.test`, password });
       await data.accounts.register({ username: 'root', email: 'root@example.test', passwordHash: await hashPassword(password), role: 'admin' });
+      await data.accounts.register({ username: 'coach', email: 'coach@example.test', passwordHash: await hashPassword(password), role: 'instructor' });
       const tokenOf = async (name: string) => (await inject('POST', '/api/v1/auth/login', { login: name, password })).token as string;
-      await inject('PATCH', '/api/v1/me', { bio: 'CANARYBIO7f3e', privacy: { profile: 'private' } }, await tokenOf('alice'));
-      await inject('PATCH', '/api/v1/me', { privacy: { profile: 'private' } }, await tokenOf('root'));
+      const tokens = Object.fromEntries(await Promise.all(['alice', 'bob', 'carol', 'coach', 'root'].map(async (n) => [n, await tokenOf(n)] as const)));
+      const idOf = async (name: string) => (await inject('GET', '/api/v1/me', undefined, tokens[name])).id as string;
+      // Alice is private, with a canary bio and an only-me workout; carol (no identity) follows her,
+      // she follows the coach, and rode the coach's class, so every list the probes read has rows.
+      await inject('PATCH', '/api/v1/me', { bio: 'CANARYBIO7f3e', privacy: { profile: 'private' } }, tokens.alice);
+      await inject('PATCH', '/api/v1/me', { privacy: { profile: 'private' } }, tokens.root);
+      await inject('POST', '/api/v1/workouts', { discipline: 'cycling', title: 'CANARYRIDE1a2b', startedAt: new Date().toISOString(), durationSeconds: 600, visibility: 'only_me' }, tokens.alice);
+      await inject('POST', `/api/v1/users/${await idOf('alice')}/follow`, undefined, tokens.carol);
+      await inject('POST', `/api/v1/me/follow-requests/${await idOf('carol')}/approve`, undefined, tokens.alice);
+      await inject('POST', `/api/v1/users/${await idOf('coach')}/follow`, undefined, tokens.alice);
+      await inject('POST', `/api/v1/me/follow-requests/${await idOf('alice')}/approve`, undefined, tokens.coach);
+      const ride = { title: 'Hills', discipline: 'cycling', durationSeconds: 1800, difficulty: 5, airedAt: new Date().toISOString() };
+      const fitnessClass = await inject('POST', '/api/v1/classes', ride, tokens.coach);
+      const classRide = { classId: fitnessClass.id, discipline: 'cycling', title: 'Class ride', startedAt: new Date().toISOString(), durationSeconds: 1800, totalOutputKj: 300, visibility: 'public' };
+      await inject('POST', '/api/v1/workouts', classRide, tokens.alice);
       const spec = await loadSpec(`${target}/openapi.json`);
       const identities = await loadIdentities(
         await identitiesFile({
           version: 1,
           identities: {
-            alice: { ...login('alice', password, '/api/v1/auth/login'), canaries: ['CANARYBIO7f3e', 'alice@example.test'] },
-            bob: login('bob', password, '/api/v1/auth/login'),
+            alice: { ...login('alice', password, '/api/v1/auth/login'), canaries: ['CANARYBIO7f3e', 'CANARYRIDE1a2b', 'alice@example.test'] },
+            bob: { ...login('bob', password, '/api/v1/auth/login'), canaries: ['bob@example.test'] },
+            coach: { role: 'instructor', ...login('coach', password, '/api/v1/auth/login') },
             root: { role: 'admin', ...login('root', password, '/api/v1/auth/login') },
           },
           publicFields: ['id', 'username', 'displayName', 'isPrivate'],
         }),
       );
-      const report = await runAudit({ spec, target, identities });
+      const report = await runAudit({ spec, target, identities, allowWrites: true, allowDestructive: true });
       expect(report.findings).toEqual([]);
+      const untested = report.coverage
+        .filter((row) => row.operation.path.includes('{'))
+        .flatMap((row) =>
+          Object.entries(row.checks)
+            .filter(([, value]) => value !== 'tested' && value !== 'not applicable')
+            .map(([check, value]) => `${row.operation.method} ${row.operation.path} ${check}: ${value}`),
+        );
+      expect(untested).toEqual([]);
+      // Every check ran somewhere, and object-level authorization on every reference operation.
+      for (const check of ['no-auth', 'bola', 'bfla', 'data-exposure', 'mass-assignment', 'login-throttling']) {
+        expect(report.coverage.some((row) => row.checks[check as keyof typeof row.checks] === 'tested'), check).toBe(true);
+      }
       const row = report.matrix.find((r) => r.operation.path === '/api/v1/users/{userId}' && r.operation.method === 'GET');
       expect(row?.cells.bob).toBe('denied');
       expect(row?.cells.anonymous).toBe('denied');

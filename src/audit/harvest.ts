@@ -63,6 +63,8 @@ export async function harvest(ctx: AuditContext): Promise<Harvest> {
       for (const value of values) objects.push({ kind, value, owner: identity.name });
     }
   }
+  // An identity's own user first: probes take the first few objects per owner.
+  objects.sort((a, b) => Number(selves.get(b.owner)?.has(b.value) ?? false) - Number(selves.get(a.owner)?.has(a.value) ?? false));
   const creations = ctx.allowWrites ? await create(ctx, members, objects, wanted) : [];
   return { objects, sensitive, selves, creations };
 }

@@ -86,7 +86,7 @@ async function attempt(ctx: AuditContext, op: Operation, reference: Reference, o
   const after = await readBack(ctx, object.owner, readback);
   if (!after) return 'unverifiable';
   const effect = writeEffect(before, after, marker);
-  const leaked = before.response ? leakEvidence(ctx, object, before.response, response) : undefined;
+  const leaked = before.response ? leakEvidence(ctx, object, before.response, response, reference.where !== 'parameter') : undefined;
   const evidence = effect ?? leaked;
   setCell(ctx, op, caller.name, evidence ? 'leaked' : 'denied');
   if (!evidence) return 'denied';

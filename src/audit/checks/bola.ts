@@ -22,6 +22,7 @@ export async function checkBola(ctx: AuditContext): Promise<void> {
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   const references = referenceParameters(op);
+  if (op.security.length === 0 && references.length > 0) await readPublic(ctx, op);
   if (references.length === 0 || op.security.length === 0 || looksAdministrative(op)) return setCoverage(ctx, op, 'bola', 'not applicable');
   const targets = references.flatMap((parameter) => objectsFor(ctx, op, parameter.name));
   if (targets.length === 0) return setCoverage(ctx, op, 'bola', `skipped: no harvested object for ${references.map((p) => p.name).join(', ')}`);
@@ -55,6 +56,24 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   setCoverage(ctx, op, 'bola', tested ? 'tested' : 'skipped: the owners\' own reads returned no data to compare');
 }
 
+/**
+ * A read the spec leaves open to everyone has no object level authorization to break, but it may
+ * still hand out private data (the 2021 Peloton API did): each owner's objects are read through it
+ * anonymously and as every member, and the exposure check scans the answers.
+ */
+async function readPublic(ctx: AuditContext, op: Operation): Promise<void> {
+  const callers = ctx.identities.identities.filter((i) => !isAdmin(i));
+  for (const parameter of referenceParameters(op)) {
+    for (const { object } of objectsFor(ctx, op, parameter.name)) {
+      const request = buildRequest(ctx, op, { [parameter.name]: object.value }, object.owner);
+      for (const caller of callers) {
+        const response = await call(ctx, op, caller.name, request);
+        if (response) setCell(ctx, op, caller.name, servedData(response) ? 'allowed' : 'denied');
+      }
+    }
+  }
+}
+
 function objectsFor(ctx: AuditContext, op: Operation, name: string): { parameter: string; object: HarvestedObject }[] {
   const parameter = op.parameters.find((p) => p.name === name);
   const perOwner = new Map<string, number>();
@@ -75,10 +94,12 @@ function privateData(ctx: AuditContext, response: AuditResponse): boolean {
 }
 
 /** Why `response` counts as the owner's data, or undefined when it does not. */
-export function leakEvidence(ctx: AuditContext, object: HarvestedObject, baseline: AuditResponse, response: AuditResponse): string | undefined {
+export function leakEvidence(ctx: AuditContext, object: HarvestedObject, baseline: AuditResponse, response: AuditResponse, objectCanaries = false): string | undefined {
   if (!servedData(response)) return undefined;
   const owner = object.owner;
-  const canaries = [...(ctx.identities.identities.find((i) => i.name === owner)?.canaries ?? []), ...(object.canaries ?? [])];
+  // What the auditor wrote into an object it created may be shared by design (a followers-only
+  // workout, seen by a follower), so it only counts where a body merely names the object.
+  const canaries = [...(ctx.identities.identities.find((i) => i.name === owner)?.canaries ?? []), ...(objectCanaries ? (object.canaries ?? []) : [])];
   const canary = canaries.find((c) => response.bodyText.includes(c));
   const publicFields = new Set(ctx.identities.publicFields);
   const own = leaves(baseline.json).filter((l) => !publicFields.has(l.key) && l.value !== '');

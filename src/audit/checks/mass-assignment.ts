@@ -30,7 +30,8 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   ctx.tick();
   const applicable = ['POST', 'PUT', 'PATCH'].includes(op.method) && op.requestBody !== undefined && op.security.length > 0 && typeOf(flatten(op.requestBody.schema ?? {})) !== 'array';
   if (!applicable || isSafeMethod(op.method) || looksAdministrative(op) || isLogin(ctx, op)) return setCoverage(ctx, op, 'mass-assignment', 'not applicable');
-  const blocked = methodBlocked(ctx, op) ?? (looksDestructive(op) ? 'skipped: needs --allow-destructive' : undefined);
+  // Repeating a password change or a deletion with extra properties would only do it again.
+  const blocked = methodBlocked(ctx, op) ?? (looksDestructive(op) ? 'skipped: looks destructive; only harmless writes are repeated' : undefined);
   if (blocked) return setCoverage(ctx, op, 'mass-assignment', blocked);
   const plan = planFor(ctx, op);
   if (typeof plan === 'string') return setCoverage(ctx, op, 'mass-assignment', plan);

@@ -39,7 +39,12 @@ export function readBackFor(ctx: AuditContext, write: Operation, params: Record<
     .filter((op) => op.path.includes('{') && write.path.startsWith(`${op.path}/`) && takesParams(op))
     .sort((a, b) => b.path.length - a.path.length);
   if (prefixes[0]) return { op: prefixes[0], request: buildRequest(ctx, prefixes[0], params) };
-  return object ? itemReadFor(ctx, object) : undefined;
+  const item = object ? itemReadFor(ctx, object) : undefined;
+  if (item || !object) return item;
+  // `DELETE /me/tokens/{tokenId}` is seen through the list `GET /me/tokens`.
+  const parent = write.path.replace(/\/\{[^/]+\}$/, '');
+  const list = parent !== write.path ? reads.find((op) => op.path === parent && takesParams(op)) : undefined;
+  return list ? { op: list, request: buildRequest(ctx, list, params), item: object.value } : undefined;
 }
 
 /** A GET taking the object's kind as its one reference, else the list the object was seen in. */
