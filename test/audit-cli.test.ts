@@ -73,6 +73,16 @@ describe('paceline audit (command function)', () => {
     expect(report.findings.map((f) => f.check)).toContain('no-auth');
   });
 
+  it('says once on standard error when the request budget ran out', async () => {
+    open = false;
+    const { out, err, io } = capture();
+    expect(await auditCommand({ ...args(), format: 'json', 'max-requests': '2' }, io)).toBe(0);
+    const report = JSON.parse(out.join('')) as { requests: number; coverage: { checks: Record<string, string> }[] };
+    expect(report.requests).toBeLessThanOrEqual(2);
+    expect(report.coverage.flatMap((row) => Object.values(row.checks))).toContain('skipped: request budget exhausted');
+    expect(err.join('')).toMatch(/^paceline audit: the request budget of 2 ran out; \d+ checks were skipped/);
+  });
+
   it('exits 2 with a one-line reason on usage, spec and target errors', async () => {
     for (const bad of [
       { ...args(), format: 'xml' },

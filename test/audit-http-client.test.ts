@@ -26,6 +26,7 @@ const state = {
   valid: new Set<string>(),
   logins: 0,
   alwaysReject: false,
+  throttledLogins: 0,
   inFlight: 0,
   maxInFlight: 0,
 };
@@ -48,6 +49,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   };
   if (path === '/api/login') {
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { password?: string };
+    if (state.throttledLogins > 0) {
+      state.throttledLogins -= 1;
+      return send(429, { error: 'too many attempts' }, { 'retry-after': '1' });
+    }
     if (body.password !== password) return send(401, { error: 'bad credentials' });
     state.logins += 1;
     const token = `tok${state.logins}-${Math.random().toString(36).slice(2)}`;
@@ -79,7 +84,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 beforeEach(() => {
-  Object.assign(state, { seen: [], valid: new Set(), logins: 0, alwaysReject: false, inFlight: 0, maxInFlight: 0 });
+  Object.assign(state, { seen: [], valid: new Set(), logins: 0, alwaysReject: false, throttledLogins: 0, inFlight: 0, maxInFlight: 0 });
 });
 
 function identity(name: string, credential: Credential): Identity {
@@ -190,6 +195,22 @@ describe('credentials', () => {
     expect(answer.status).toBe(401);
     expect(state.logins).toBe(2);
     expect(resourceRequests()).toHaveLength(2);
+  });
+
+  it('waits once for a short Retry-After when the login is throttled, then logs in', async () => {
+    state.throttledLogins = 1;
+    const started = Date.now();
+    const answer = await client().send('alice', get('/me'));
+    expect(answer.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(state.seen.filter((s) => s.url.endsWith('/api/login'))).toHaveLength(2);
+  });
+
+  it('gives up on a login still throttled after one wait', async () => {
+    state.throttledLogins = 2;
+    const error = await rejection(client().send('alice', get('/me')));
+    expect(error).toBeInstanceOf(LoginFailed);
+    expect(error.message).toMatch(/alice.*429/);
   });
 
   it('reports a failed login with identity and status, never the password', async () => {

@@ -48,7 +48,7 @@ export async function harvest(ctx: AuditContext): Promise<Harvest> {
         if (response) setCell(ctx, op, identity.name, refused(response) ? 'denied' : 'allowed');
         if (!response || !servedData(response) || response.json === undefined) return;
         collect(response.json, op, identity.name, wanted, sightings);
-        if (isSelfPath(op) && op.security.length > 0) {
+        if (isSelfPath(op)) {
           const own = leaves(response.json).filter((l) => looksSensitive(l.key) && l.value.length >= 2 && !ctx.identities.publicFields.includes(l.key));
           sensitive.set(identity.name, [...(sensitive.get(identity.name) ?? []), ...own.map((l) => ({ key: l.key, value: l.value }))]);
         }
@@ -80,7 +80,7 @@ function wantedNames(operations: readonly Operation[]): Set<string> {
 
 /** Walks one answer and records every object reference in it, with the owner fields beside it. */
 function collect(json: unknown, op: Operation, identity: string, wanted: Set<string>, out: Sighting[]): void {
-  const self = isSelfPath(op) && op.security.length > 0;
+  const self = isSelfPath(op);
   const walk = (node: unknown, container: string, top: boolean): void => {
     if (Array.isArray(node)) {
       for (const item of node) walk(item, container, false);
@@ -187,9 +187,9 @@ function attribute(sightings: readonly Sighting[], selves: Map<string, Set<strin
   return objects;
 }
 
-/** POSTs to collections that need credentials, are not login or logout, and look harmless. */
+/** POSTs to collections that are not login, registration or logout, and look harmless. */
 export function isCreateOperation(ctx: AuditContext, op: Operation): boolean {
-  if (op.method !== 'POST' || op.security.length === 0 || op.parameters.some((p) => p.in === 'path')) return false;
+  if (op.method !== 'POST' || op.parameters.some((p) => p.in === 'path')) return false;
   if (looksDestructive(op) || /log-?in|sign-?in|auth|session|register|sign-?up/i.test(op.path)) return false;
   return !ctx.identities.identities.some((i) => i.credential.kind === 'login' && i.credential.login.path === op.path);
 }

@@ -27,6 +27,8 @@ export interface AuditRequest {
   path: string;
   query?: Record<string, string>;
   json?: unknown;
+  /** A url-encoded form body; used instead of `json` when both are given. */
+  form?: Record<string, string>;
   headers?: Record<string, string>;
 }
 
@@ -83,6 +85,7 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 const defaultConcurrency = 4;
 const defaultTimeoutMs = 10_000;
+const maxLoginWaitSeconds = 30;
 
 /** What goes with a request to carry an identity's credential. */
 interface Carrier {
@@ -150,7 +153,8 @@ class Client implements AuditClient {
     if (method === 'HEAD') parts.push('--head');
     else if (method !== 'GET') parts.push('-X', shellQuote(method));
     for (const [name, value] of Object.entries(headers)) parts.push('-H', shellQuote(`${name}: ${value}`));
-    if (request.json !== undefined) parts.push('--data-raw', shellQuote(JSON.stringify(request.json)));
+    const body = requestBody(request);
+    if (body !== undefined) parts.push('--data-raw', shellQuote(body));
     parts.push(shellQuote(url.href));
     return parts.join(' ');
   }
@@ -175,8 +179,7 @@ class Client implements AuditClient {
 
   private exchange(method: string, url: URL, request: AuditRequest, carrier: Carrier): Promise<AuditResponse> {
     const headers = requestHeaders(request, carrier);
-    const body = request.json === undefined ? undefined : JSON.stringify(request.json);
-    return this.transport(method, url, headers, body).then((answer) => answer.response);
+    return this.transport(method, url, headers, requestBody(request)).then((answer) => answer.response);
   }
 
   /** Every network call goes through here: budget, concurrency, rate, timeout. */
@@ -232,7 +235,14 @@ class Client implements AuditClient {
     const url = this.target.resolve(login.path);
     const { headers, body } = loginBody(login);
     // The recipe's method is exempt from --allow-writes: the user configured this one request.
-    const answer = await this.transport(login.method, url, headers, body);
+    let answer = await this.transport(login.method, url, headers, body);
+    // A login throttled by an earlier run (the login-throttling check's wrong passwords) is worth
+    // one short wait, as the target asks, before the audit gives up.
+    const wait = retryAfterSeconds(answer.response);
+    if (answer.response.status === 429 && wait !== undefined && wait <= maxLoginWaitSeconds) {
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      answer = await this.transport(login.method, url, headers, body);
+    }
     const { status } = answer.response;
     const where = `${login.method} ${url.pathname}`;
     if (status < 200 || status >= 300) throw new LoginFailed(`login for identity ${name} failed: ${where} answered ${status}`);
@@ -320,7 +330,10 @@ function placeholderCarrier(identity: Identity, placeholder: string): Carrier {
 /** Caller headers, then the credential on top (it wins over a same-named header; cookies are joined). */
 function requestHeaders(request: AuditRequest, carrier: Carrier): Record<string, string> {
   const headers: Record<string, string> = { ...(request.headers ?? {}) };
-  if (request.json !== undefined && findHeader(headers, 'content-type') === undefined) headers['Content-Type'] = 'application/json';
+  if (findHeader(headers, 'content-type') === undefined) {
+    if (request.form !== undefined) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    else if (request.json !== undefined) headers['Content-Type'] = 'application/json';
+  }
   for (const [name, value] of Object.entries(carrier.headers)) {
     deleteHeader(headers, name);
     headers[name] = value;
@@ -332,6 +345,20 @@ function requestHeaders(request: AuditRequest, carrier: Carrier): Record<string,
     headers.Cookie = [...(existing === undefined ? [] : [existing]), ...cookies].join('; ');
   }
   return headers;
+}
+
+/** Retry-After in seconds (delay-seconds or an HTTP date); undefined when absent or unreadable. */
+function retryAfterSeconds(response: AuditResponse): number | undefined {
+  const raw = response.headers['retry-after']?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function requestBody(request: AuditRequest): string | undefined {
+  if (request.form !== undefined) return new URLSearchParams(request.form).toString();
+  return request.json === undefined ? undefined : JSON.stringify(request.json);
 }
 
 function findHeader(headers: Record<string, string>, name: string): string | undefined {

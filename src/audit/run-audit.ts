@@ -72,6 +72,7 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
     coverage: new Map(operations.map((op) => [op, {}])),
     cells: new Map(operations.map((op) => [op, new Map<string, MatrixCell>()])),
     exhausted: false,
+    otherRequests: 0,
     tick: () => options.onProgress?.(++done, total),
   };
   ctx.harvest = await harvest(ctx);
@@ -94,7 +95,7 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
     target: options.target,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
-    requests: client.requestsMade(),
+    requests: client.requestsMade() + ctx.otherRequests,
     identities: names,
     findings,
     coverage: operations.map((op) => ({ operation: { method: op.method, path: op.path, operationId: op.operationId }, checks: ctx.coverage.get(op) ?? {} })),

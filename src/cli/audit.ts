@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { AuditInputError } from '../audit/audit-error.js';
 import { loadIdentities } from '../audit/identities.js';
 import { REPORT_FORMATS, type ReportFormat, renderReport } from '../audit/reports/index.js';
+import type { AuditReport } from '../audit/report-model.js';
 import { runAudit } from '../audit/run-audit.js';
 import { loadSpec } from '../audit/spec.js';
 
@@ -67,12 +68,20 @@ export async function auditCommand(args: AuditArgs, io: AuditIo): Promise<number
     const text = renderReport(report, format, { color: format === 'table' && !args.out && io.stderr.isTTY === true });
     if (args.out) await writeOut(args.out, text);
     else io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const cut = budgetCuts(report);
+    // The coverage says it per check; a run cut short is also said once, where a person looks.
+    if (cut > 0) io.stderr.write(`paceline audit: the request budget of ${numbers.maxRequests ?? '?'} ran out; ${cut} checks were skipped (see the coverage)\n`);
     return report.findings.length > 0 ? 1 : 0;
   } catch (error) {
-    if (!(error instanceof AuditInputError)) throw error;
-    io.stderr.write(`paceline audit: ${error.message}\n`);
+    // Exit 1 means findings: a failure of the auditor itself must not look like one, nor pass as 0.
+    const message = error instanceof AuditInputError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    io.stderr.write(`paceline audit: ${message.split('\n')[0] ?? message}\n`);
     return 2;
   }
+}
+
+function budgetCuts(report: AuditReport): number {
+  return report.coverage.flatMap((row) => Object.values(row.checks)).filter((value) => value === 'skipped: request budget exhausted').length;
 }
 
 function count(name: string, raw: string | undefined, min: number): number | undefined {

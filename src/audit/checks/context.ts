@@ -58,6 +58,8 @@ export interface AuditContext {
   cells: Map<Operation, Map<string, MatrixCell>>;
   /** Set once the request budget is spent; later probes are skipped, not failed. */
   exhausted: boolean;
+  /** Requests sent through clients of their own (the login-throttling check's), for the report's total. */
+  otherRequests: number;
   tick: () => void;
 }
 

@@ -28,7 +28,7 @@ export async function checkMassAssignment(ctx: AuditContext): Promise<void> {
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   ctx.tick();
-  const applicable = ['POST', 'PUT', 'PATCH'].includes(op.method) && op.requestBody !== undefined && op.security.length > 0 && typeOf(flatten(op.requestBody.schema ?? {})) !== 'array';
+  const applicable = ['POST', 'PUT', 'PATCH'].includes(op.method) && op.requestBody !== undefined && typeOf(flatten(op.requestBody.schema ?? {})) !== 'array';
   if (!applicable || isSafeMethod(op.method) || looksAdministrative(op) || isLogin(ctx, op)) return setCoverage(ctx, op, 'mass-assignment', 'not applicable');
   // Repeating a password change or a deletion with extra properties would only do it again.
   const blocked = methodBlocked(ctx, op) ?? (looksDestructive(op) ? 'skipped: looks destructive; only harmless writes are repeated' : undefined);
