@@ -6,13 +6,13 @@
  *
  * Every scan runs against a fresh Paceline (in-memory SQLite, migrated, buildApp, listening on
  * 127.0.0.1 on a free port) seeded through its own HTTP API with the same identities and content.
- * A fresh one each time is required, not just tidy: the login-throttling check sends 12 wrong
- * passwords, after which Paceline answers that account's logins with 429 for a while.
+ * A fresh one each time is required, not just tidy: the login-throttling check sends wrong
+ * passwords until Paceline answers 429, after which that account's logins wait a while.
  *
  *   A  read-only, concurrency 4 (the CLI default): the baseline
  *   B  read-only, concurrency 1
  *   C  read-only, concurrency 8
- *   D  --allow-writes, concurrency 4 (write checks are work in progress: a failure is reported, not fatal)
+ *   D  --allow-writes, concurrency 4 (a failure is reported, not fatal)
  *
  * The variants run interleaved over several rounds, the order rotating per round, after one
  * untimed warm-up scan. Time is runAudit's own, from its call to its report (spec loading and
@@ -428,7 +428,7 @@ async function main(): Promise<void> {
     if (serial.length > 0) {
       const perScan = (pick: (s: Scan) => number) => int(mean(serial.map(pick)));
       console.log(
-        `  logins per scan: ${perScan((s) => s.logins)} (one per identity, then 12 wrong passwords one after another), ${perScan((s) => s.throttledLogins)} of them answered 429 ` +
+        `  logins per scan: ${perScan((s) => s.logins)} (one per identity, then wrong passwords one after another until the first 429), ${perScan((s) => s.throttledLogins)} of them answered 429 ` +
           `without verifying; a login that verifies a password takes ${ms1(mean(serial.map((s) => s.verifyingLoginMs)))} ms of server time at concurrency 1 (B).`,
       );
     }
