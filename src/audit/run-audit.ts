@@ -47,7 +47,6 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
       !(options.exclude ?? []).some((p) => matchesPattern(op, p)),
   );
   const names = options.identities.identities.map((i) => i.name);
-  // One tick per operation in the no-auth and mass-assignment passes, plus one per phase.
   const phases = [
     (ctx: AuditContext) => checkBola(ctx),
     (ctx: AuditContext) => checkBfla(ctx, 'read'),
@@ -58,7 +57,8 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
     (ctx: AuditContext) => checkBolaWrites(ctx, 'delete'),
     (ctx: AuditContext) => checkBfla(ctx, 'delete'),
   ];
-  const total = operations.length * 2 + phases.length + 2;
+  // One tick per operation in each of no-auth, BOLA, BFLA and mass assignment, one for harvesting and one for login throttling.
+  const total = operations.length * 4 + 2;
   let done = 0;
   const ctx: AuditContext = {
     client,
@@ -78,12 +78,10 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
   ctx.harvest = await harvest(ctx);
   ctx.tick();
   await checkNoAuth(ctx);
-  for (const phase of phases) {
-    await phase(ctx);
-    ctx.tick();
-  }
+  for (const phase of phases) await phase(ctx);
   checkExposure(ctx);
   await checkLoginThrottling(ctx, clientOptions);
+  ctx.tick();
   options.onProgress?.(total, total);
 
   const order = (f: Omit<Finding, 'id'>) => [severityRank(f.severity), CHECKS.indexOf(f.check)] as const;

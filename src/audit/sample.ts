@@ -91,6 +91,12 @@ export function flatten(schema: Schema, depth = 0): Schema {
   return schema;
 }
 
+/** A query or header parameter's value: the same rules as a body property's, as text. */
+export function sampleParameter(schema: Schema | undefined, name: string): string {
+  const value = sampleValue(schema ?? { type: 'string' }, name, {}, maxDepth);
+  return typeof value === 'object' && value !== null ? (Array.isArray(value) ? value.map(String).join(',') : '') : String(value);
+}
+
 function sampleValue(raw: Schema, name: string, options: SampleOptions, depth: number): unknown {
   const schema = flatten(raw);
   if (schema.const !== undefined) return schema.const;

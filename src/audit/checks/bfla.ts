@@ -33,6 +33,7 @@ export async function checkBfla(ctx: AuditContext, phase: 'read' | 'write' | 'de
 }
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
+  ctx.tick();
   if (!looksAdministrative(op)) return setCoverage(ctx, op, 'bfla', 'not applicable');
   const blocked = methodBlocked(ctx, op);
   if (blocked) return setCoverage(ctx, op, 'bfla', blocked);

@@ -33,6 +33,7 @@ export async function checkBolaWrites(ctx: AuditContext, phase: 'change' | 'dele
 }
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
+  ctx.tick();
   if (looksAdministrative(op)) return setCoverage(ctx, op, 'bola', 'not applicable');
   const references = referencesOf(ctx, op);
   if (references.length === 0) return setCoverage(ctx, op, 'bola', 'not applicable');

@@ -21,6 +21,7 @@ export async function checkBola(ctx: AuditContext): Promise<void> {
 }
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
+  ctx.tick();
   const references = referenceParameters(op);
   if (references.length === 0 || looksAdministrative(op)) return setCoverage(ctx, op, 'bola', 'not applicable');
   // Specs are often incomplete: an operation without declared security is probed all the same.

@@ -1,6 +1,7 @@
 import type { AuditRequest } from '../http-client.js';
 import { objectsForParameter } from '../references.js';
-import type { Operation, Schema } from '../spec.js';
+import { sampleParameter } from '../sample.js';
+import type { Operation } from '../spec.js';
 import type { AuditContext, HarvestedObject } from './context.js';
 
 /** A value that satisfies a format check but names no real object. */
@@ -23,7 +24,7 @@ export function buildRequest(ctx: AuditContext, op: Operation, chosen: Record<st
     if (parameter.in === 'path') {
       path = path.split(`{${parameter.name}}`).join(encodeURIComponent(value ?? placeholder));
     } else if (parameter.in === 'query' && (explicit !== undefined || parameter.required)) {
-      query[parameter.name] = value ?? exampleValue(parameter.schema);
+      query[parameter.name] = value ?? sampleParameter(parameter.schema, parameter.name);
     } else if (parameter.in === 'header' && parameter.required) {
       headers[parameter.name] = 'paceline audit';
     }
@@ -37,11 +38,4 @@ export function buildRequest(ctx: AuditContext, op: Operation, chosen: Record<st
 
 export function preferOwner(objects: readonly HarvestedObject[], owner?: string): HarvestedObject | undefined {
   return objects.find((o) => o.owner === owner) ?? objects[0];
-}
-
-function exampleValue(schema: Schema | undefined): string {
-  if (schema?.example !== undefined) return String(schema.example);
-  if (Array.isArray(schema?.enum) && schema.enum.length > 0) return String(schema.enum[0]);
-  const type = schema?.type;
-  return type === 'integer' || type === 'number' ? '1' : type === 'boolean' ? 'true' : 'a';
 }
