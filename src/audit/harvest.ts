@@ -59,8 +59,9 @@ export async function harvest(ctx: AuditContext): Promise<Harvest> {
   const objects = attribute(sightings, selves);
   for (const identity of members) {
     for (const [name, values] of Object.entries(identity.owns)) {
-      const kind = referenceKind(name, '') ?? nameKind(name);
-      for (const value of values) objects.push({ kind, value, owner: identity.name });
+      // A hint names a kind (`userId` → user) and, exactly, any parameter of that name.
+      const kinds = new Set([referenceKind(name, ''), nameKind(name)].filter((k): k is string => k !== undefined));
+      for (const kind of kinds) for (const value of values) objects.push({ kind, value, owner: identity.name });
     }
   }
   // An identity's own user first: probes take the first few objects per owner.

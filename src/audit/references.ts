@@ -73,16 +73,18 @@ export function parameterKind(op: Operation, parameter: Parameter): string | und
   return kind ?? (parameter.in === 'path' ? nameKind(parameter.name) : undefined);
 }
 
-/** Every kind a parameter accepts: its own, and the links aimed at it. */
+/** Every kind a parameter accepts: its own, its exact name (`owns: { id: [...] }`), and the links aimed at it. */
 export function acceptedKinds(op: Operation, parameter: Parameter): string[] {
   const kind = parameterKind(op, parameter);
-  return [...(kind === undefined ? [] : [kind]), linkKind(op.operationId, parameter.name)];
+  return [...new Set([...(kind === undefined ? [] : [kind]), nameKind(parameter.name), linkKind(op.operationId, parameter.name)])];
 }
 
 /** The harvested objects a parameter can take, the values fitting its schema (a uuid where a uuid is due). */
 export function objectsForParameter(objects: readonly HarvestedObject[], op: Operation, parameter: Parameter): HarvestedObject[] {
   const kinds = new Set(acceptedKinds(op, parameter));
-  return objects.filter((o) => kinds.has(o.kind) && fitsSchema(o.value, parameter.schema));
+  const seen = new Set<string>();
+  // One value may arrive under several kinds (`userId` as user and by name): it is one object.
+  return objects.filter((o) => kinds.has(o.kind) && fitsSchema(o.value, parameter.schema) && !seen.has(o.value) && seen.add(o.value) !== undefined);
 }
 
 /** Whether a value has the shape the schema asks for; a mismatch would only earn a 400. */

@@ -1,6 +1,7 @@
 import { owaspFor, redactSecret } from '../report-model.js';
 import { type AuditContext, isAdmin, methodBlocked, reportOperation, reported, reportedAnyOwner, setCell, setCoverage } from './context.js';
 import { leaves, looksSensitive, servedData } from './evidence.js';
+import type { Operation } from '../spec.js';
 
 /**
  * API3: every answer served to identity B is scanned for identity A's canaries and for
@@ -8,6 +9,7 @@ import { leaves, looksSensitive, servedData } from './evidence.js';
  * entitled to see others' data; public-by-design fields never count.
  */
 export function checkExposure(ctx: AuditContext): void {
+  checkPasswords(ctx);
   const publicFields = new Set(ctx.identities.publicFields);
   const emitted = new Set<string>();
   const owners = ctx.identities.identities.filter((i) => i.credential.kind !== 'none');
@@ -43,5 +45,30 @@ export function checkExposure(ctx: AuditContext): void {
   const scanned = new Set(ctx.exchanges.map((e) => e.op));
   for (const op of ctx.operations) {
     setCoverage(ctx, op, 'data-exposure', scanned.has(op) ? 'tested' : (methodBlocked(ctx, op) ?? 'skipped: no response was collected'));
+  }
+}
+
+/** Property names of a password or its hash: neither should ever leave the server, not even to its owner. */
+const passwordKeys = /^(password|passwd|pwd|pass|password_?hash|hashed_?password|pass(word)?_?digest|encrypted_?password)$/i;
+
+/** A password or password hash in any answer, to anyone: one finding per operation. */
+function checkPasswords(ctx: AuditContext): void {
+  const emitted = new Set<Operation>();
+  for (const exchange of ctx.exchanges) {
+    if (emitted.has(exchange.op) || !servedData(exchange.response)) continue;
+    const leaf = leaves(exchange.response.json).find((l) => passwordKeys.test(l.key) && l.value.length >= 3);
+    if (!leaf) continue;
+    emitted.add(exchange.op);
+    setCell(ctx, exchange.op, exchange.identity, 'leaked');
+    ctx.findings.push({
+      check: 'data-exposure',
+      owasp: owaspFor('data-exposure'),
+      severity: 'high',
+      operation: reportOperation(exchange.op),
+      caller: exchange.identity,
+      title: `${exchange.op.method} ${exchange.op.path} returns a ${leaf.key} field`,
+      evidence: `${exchange.response.status}; body has ${leaf.path}=${redactSecret(leaf.value)}`,
+      curl: ctx.client.curlFor(exchange.identity, exchange.request),
+    });
   }
 }
