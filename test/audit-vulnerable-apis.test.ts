@@ -14,6 +14,7 @@ import { startLoginThrottlingApi } from './support/vulnerable-apis/login-throttl
 import { startMassAssignmentApi } from './support/vulnerable-apis/mass-assignment.js';
 import { startNoAuthApi } from './support/vulnerable-apis/no-auth.js';
 import { startNoop204Api } from './support/vulnerable-apis/noop-204.js';
+import { startSignUpApi } from './support/vulnerable-apis/sign-up.js';
 
 /**
  * One small deliberately vulnerable Fastify app per class of flaw, each sound in every other
@@ -109,6 +110,16 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
   it('mass-assignment: PATCH /me merges role and anything else', async () => {
     const report = await expectFindings(startMassAssignmentApi, writes, ['mass-assignment PATCH /me']);
     expect(report.findings.find((f) => f.check === 'mass-assignment')?.evidence).toMatch(/role|admin/i);
+  }, 20_000);
+
+  it('mass-assignment at sign-up: POST /users/v1/register stores admin, seen when signed in as the new account', async () => {
+    const report = await expectFindings(() => startSignUpApi('FLAW-stores-everything'), writes, ['mass-assignment POST /users/v1/register']);
+    expect(report.findings[0]?.evidence).toMatch(/read back as the new account: .*admin=true/);
+  }, 20_000);
+
+  it('a sound sign-up that ignores unknown properties reports nothing, and says it tested', async () => {
+    const report = await expectFindings(() => startSignUpApi('sound'), writes, []);
+    expect(report.coverage.find((r) => r.operation.path === '/users/v1/register')?.checks['mass-assignment']).toBe('tested');
   }, 20_000);
 
   it('login-throttling: unlimited wrong passwords', async () => {

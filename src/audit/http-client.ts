@@ -153,7 +153,7 @@ class Client implements AuditClient {
     if (method === 'HEAD') parts.push('--head');
     else if (method !== 'GET') parts.push('-X', shellQuote(method));
     for (const [name, value] of Object.entries(headers)) parts.push('-H', shellQuote(`${name}: ${value}`));
-    const body = requestBody(request);
+    const body = requestBody(maskPasswords(request));
     if (body !== undefined) parts.push('--data-raw', shellQuote(body));
     parts.push(shellQuote(url.href));
     return parts.join(' ');
@@ -354,6 +354,17 @@ function retryAfterSeconds(response: AuditResponse): number | undefined {
   if (/^\d+$/.test(raw)) return Number(raw);
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/**
+ * Body fields named like passwords shown as `<password>`: a report must not hand out working
+ * credentials, not even those of an account the auditor itself created.
+ */
+function maskPasswords(request: AuditRequest): AuditRequest {
+  const mask = (body: Record<string, unknown>) => Object.fromEntries(Object.entries(body).map(([k, v]) => [k, /pass|pwd|secret/i.test(k) ? '<password>' : v]));
+  if (request.form !== undefined) return { ...request, form: mask(request.form) as Record<string, string> };
+  if (typeof request.json === 'object' && request.json !== null && !Array.isArray(request.json)) return { ...request, json: mask(request.json as Record<string, unknown>) };
+  return request;
 }
 
 function requestBody(request: AuditRequest): string | undefined {

@@ -2,6 +2,7 @@ import { checkBfla } from './checks/bfla.js';
 import { checkBola } from './checks/bola.js';
 import { checkBolaWrites } from './checks/bola-writes.js';
 import { checkMassAssignment } from './checks/mass-assignment.js';
+import { checkRegistration } from './checks/registration.js';
 import type { AuditContext } from './checks/context.js';
 import { checkExposure } from './checks/exposure.js';
 import { checkLoginThrottling } from './checks/login-throttling.js';
@@ -53,6 +54,7 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
     (ctx: AuditContext) => checkBolaWrites(ctx, 'change'),
     (ctx: AuditContext) => checkBfla(ctx, 'write'),
     (ctx: AuditContext) => checkMassAssignment(ctx),
+    (ctx: AuditContext) => checkRegistration(ctx, clientOptions),
     // What looks destructive goes last: nothing after it needs the objects it may remove.
     (ctx: AuditContext) => checkBolaWrites(ctx, 'delete'),
     (ctx: AuditContext) => checkBfla(ctx, 'delete'),

@@ -173,10 +173,12 @@ function sampleString(schema: Schema, name: string, options: SampleOptions): str
     default:
       break;
   }
+  let text = newMarker();
   if (/email/i.test(name)) return `${newMarker()}@example.test`;
+  // Long, mixed and unique: passes length rules, character-class rules and common-password lists.
+  if (/pass|pwd/i.test(name)) text = `Pa-${randomBytes(6).toString('hex')}-${randomBytes(6).toString('hex')}!9`;
   const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : 64;
-  let text = newMarker();
   if (typeof schema.pattern === 'string') text = matchingPattern(schema.pattern, text) ?? text;
   if (text.length < min) text = text.padEnd(min, '0');
   return text.slice(0, Math.max(min, Math.min(max, text.length)));

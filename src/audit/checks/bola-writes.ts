@@ -6,7 +6,7 @@ import type { CoverageValue } from '../report-model.js';
 import type { Operation } from '../spec.js';
 import { looksAdministrative } from './bfla.js';
 import { leakEvidence } from './bola.js';
-import { type AuditContext, call, type HarvestedObject, isAdmin, isSafeMethod, looksDestructive, methodBlocked, reportOperation, reported, setCell, setCoverage } from './context.js';
+import { type AuditContext, call, type HarvestedObject, isAdmin, isLogin, isRegistration, isSafeMethod, looksDestructive, methodBlocked, reportOperation, reported, setCell, setCoverage } from './context.js';
 import { readBack, readBackFor, writeEffect } from './readback.js';
 import { buildRequest } from './requests.js';
 
@@ -34,7 +34,8 @@ export async function checkBolaWrites(ctx: AuditContext, phase: 'change' | 'dele
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   ctx.tick();
-  if (looksAdministrative(op)) return setCoverage(ctx, op, 'bola', 'not applicable');
+  // A sign-up names no one's object; the usernames in its body are new ones.
+  if (looksAdministrative(op) || isRegistration(op) || isLogin(ctx, op)) return setCoverage(ctx, op, 'bola', 'not applicable');
   const references = referencesOf(ctx, op);
   if (references.length === 0) return setCoverage(ctx, op, 'bola', 'not applicable');
   const blocked = methodBlocked(ctx, op);

@@ -2,6 +2,7 @@ import type { AuditClient, AuditRequest, AuditResponse, SendMeta } from '../http
 import { BudgetExhausted, RequestRefused } from '../http-client.js';
 import type { IdentitiesFile, Identity } from '../identities.js';
 import type { Check, CoverageValue, Finding, MatrixCell, Operation as ReportOperation } from '../report-model.js';
+import { propertiesOf } from '../sample.js';
 import type { Operation } from '../spec.js';
 
 /** One object reference found in a response, attributed to the identity that owns it. */
@@ -125,6 +126,21 @@ const destructiveWords = /(delete|remove|reset|drop|purge|wipe|destroy|truncate|
 
 export function looksDestructive(op: Operation): boolean {
   return op.method === 'DELETE' || destructiveWords.test(op.path) || destructiveWords.test(op.operationId);
+}
+
+/** A login: an identity's login recipe, or named like one. Never replayed with made-up passwords. */
+export function isLogin(ctx: AuditContext, op: Operation): boolean {
+  if (/log-?in|sign-?in/i.test(op.path) || /log-?in|sign-?in/i.test(op.operationId)) return true;
+  return ctx.identities.identities.some((i) => i.credential.kind === 'login' && i.credential.login.path === op.path && i.credential.login.method === op.method);
+}
+
+const registrationWords = /regist|sign-?up|create-?account|join/i;
+
+/** A sign-up: a POST to a collection named like one, whose body carries a password. */
+export function isRegistration(op: Operation): boolean {
+  if (op.method !== 'POST' || op.parameters.some((p) => p.in === 'path')) return false;
+  if (!registrationWords.test(op.path) && !registrationWords.test(op.operationId)) return false;
+  return Object.keys(propertiesOf(op.requestBody?.schema)).some((name) => /pass|pwd/i.test(name));
 }
 
 /** Why an operation's method cannot be sent under the current flags, or undefined if it can. */

@@ -37,6 +37,8 @@ export function servedData(response: AuditResponse | undefined): boolean {
   if (typeof json !== 'object' || json === null) return true;
   const record = json as Record<string, unknown>;
   if (record.success === false || record.ok === false) return false;
+  // `{ "status": "success", "message": "…" }` reads like an error document but says the opposite.
+  if (record.success === true || record.ok === true || (typeof record.status === 'string' && /^(success|succeeded|ok|created|done)$/i.test(record.status))) return true;
   const keys = Object.keys(record).map((k) => k.toLowerCase());
   if (keys.length === 0) return false;
   const errorShaped = keys.every((k) => errorKeys.has(k)) && (keys.includes('error') || keys.includes('errors') || keys.includes('message'));

@@ -5,7 +5,7 @@ import { type CoverageValue, owaspFor } from '../report-model.js';
 import { flatten, markerProperty, newMarker, propertiesOf, sampleBody, typeOf } from '../sample.js';
 import type { Operation, Schema } from '../spec.js';
 import { looksAdministrative } from './bfla.js';
-import { type AuditContext, call, type HarvestedObject, isAdmin, isSafeMethod, looksDestructive, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
+import { type AuditContext, call, type HarvestedObject, isAdmin, isLogin, isRegistration, isSafeMethod, looksDestructive, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
 import { leaves, refused } from './evidence.js';
 import { itemReadFor, type ReadBack, readBack, readBackFor, type Snapshot } from './readback.js';
 import { buildRequest } from './requests.js';
@@ -29,7 +29,9 @@ export async function checkMassAssignment(ctx: AuditContext): Promise<void> {
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   ctx.tick();
   const applicable = ['POST', 'PUT', 'PATCH'].includes(op.method) && op.requestBody !== undefined && typeOf(flatten(op.requestBody.schema ?? {})) !== 'array';
-  if (!applicable || isSafeMethod(op.method) || looksAdministrative(op) || isLogin(ctx, op)) return setCoverage(ctx, op, 'mass-assignment', 'not applicable');
+  // Sign-ups are probed by registration.ts, with a login as the new account.
+  if (isRegistration(op)) return;
+  if (!applicable || isSafeMethod(op.method) || looksAdministrative(op) || isLogin(ctx, op) || /auth/i.test(op.path)) return setCoverage(ctx, op, 'mass-assignment', 'not applicable');
   // Repeating a password change or a deletion with extra properties would only do it again.
   const blocked = methodBlocked(ctx, op) ?? (looksDestructive(op) ? 'skipped: looks destructive; only harmless writes are repeated' : undefined);
   if (blocked) return setCoverage(ctx, op, 'mass-assignment', blocked);
@@ -116,7 +118,11 @@ function planFor(ctx: AuditContext, op: Operation): Plan | CoverageValue {
 
 /** The privileged values to add, by name: declared ones of the schema and the usual undeclared ones. */
 function injections(ctx: AuditContext, schema: Schema | undefined, identity: string): Record<string, unknown> {
-  const other = otherIdentityId(ctx, identity);
+  return privilegedInjections(schema, otherIdentityId(ctx, identity));
+}
+
+/** The privileged values to add: the usual undeclared ones, the schema's own, and `other` in owner fields. */
+export function privilegedInjections(schema: Schema | undefined, other: string | undefined): Record<string, unknown> {
   const values: Record<string, unknown> = { role: 'admin', isAdmin: true, admin: true, verified: true };
   if (other !== undefined) values.userId = other;
   for (const [name, raw] of Object.entries(propertiesOf(schema))) {
@@ -166,8 +172,4 @@ function holds(snapshot: Snapshot | undefined, name: string, value: unknown): bo
   const wanted = Array.isArray(value) ? value.map(String) : [String(value)];
   const found = leaves(snapshot.json).filter((l) => l.key === name).map((l) => l.value);
   return wanted.every((w) => found.includes(w));
-}
-
-function isLogin(ctx: AuditContext, op: Operation): boolean {
-  return /log-?in|sign-?in|register|sign-?up|auth/i.test(op.path) || ctx.identities.identities.some((i) => i.credential.kind === 'login' && i.credential.login.path === op.path);
 }

@@ -1,0 +1,129 @@
+import { type AuditClientOptions, type AuditResponse, BudgetExhausted, LoginFailed, createAuditClient } from '../http-client.js';
+import type { Identity, LoginRecipe } from '../identities.js';
+import { isSelfPath } from '../references.js';
+import { owaspFor } from '../report-model.js';
+import { propertiesOf, sampleBody } from '../sample.js';
+import type { Operation } from '../spec.js';
+import { type AuditContext, call, isRegistration, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
+import { leaves, refused, servedData } from './evidence.js';
+import { privilegedInjections } from './mass-assignment.js';
+
+const passwordKey = /pass|pwd|secret/i;
+const loginKey = /^(login|user(name)?|user_name|name|email|mail)$/i;
+
+/**
+ * Mass assignment at sign-up (API3, with --allow-writes), where it does the most harm: a new
+ * account registered with `role: admin`, `isAdmin`, `verified`... added to the body, then signed
+ * in through the identities' own login recipe, and its "me" reads checked for the injected
+ * values. The login and the reads go through a client of their own for the new account, within
+ * the request budget that is left.
+ */
+export async function checkRegistration(ctx: AuditContext, options: AuditClientOptions): Promise<void> {
+  for (const op of ctx.operations.filter(isRegistration)) {
+    const blocked = methodBlocked(ctx, op);
+    if (blocked) {
+      setCoverage(ctx, op, 'mass-assignment', blocked);
+      continue;
+    }
+    const template = ctx.identities.identities.map(loginTemplate).find((t) => t !== undefined);
+    if (!template) {
+      setCoverage(ctx, op, 'mass-assignment', 'skipped: no identity has a login recipe to sign in as a new account');
+      continue;
+    }
+    await probe(ctx, op, template, options);
+  }
+}
+
+interface Template {
+  recipe: LoginRecipe;
+  body: Record<string, unknown>;
+  loginField: string;
+  passwordField: string;
+}
+
+function loginTemplate(identity: Identity): Template | undefined {
+  if (identity.credential.kind !== 'login') return undefined;
+  const recipe = identity.credential.login;
+  if (recipe.body.kind === 'none' || typeof recipe.body.value !== 'object' || recipe.body.value === null) return undefined;
+  const body = recipe.body.value as Record<string, unknown>;
+  const loginField = Object.keys(body).find((k) => loginKey.test(k));
+  const passwordField = Object.keys(body).find((k) => passwordKey.test(k));
+  return loginField && passwordField ? { recipe, body, loginField, passwordField } : undefined;
+}
+
+async function probe(ctx: AuditContext, op: Operation, template: Template, options: AuditClientOptions): Promise<void> {
+  const schema = op.requestBody?.schema;
+  const declaredNames = Object.keys(propertiesOf(schema));
+  const injected = privilegedInjections(schema, undefined);
+  const declared = Object.fromEntries(Object.entries(injected).filter(([name]) => declaredNames.includes(name)));
+  let attempt = await register(ctx, op, injected);
+  if (attempt?.refused && Object.keys(declared).length > 0 && Object.keys(declared).length < Object.keys(injected).length) {
+    attempt = await register(ctx, op, declared);
+  }
+  if (!attempt) return setCoverage(ctx, op, 'mass-assignment', 'skipped: request budget exhausted');
+  setCoverage(ctx, op, 'mass-assignment', 'tested');
+  setCell(ctx, op, 'anonymous', attempt.refused ? 'denied' : 'allowed');
+  if (attempt.refused) return;
+  const reads = await readAsNewAccount(ctx, template, attempt.body, options);
+  // Without a read as the new account, the sign-up answer is evidence only if it is more than an echo.
+  const echo = attempt.response.json !== undefined && leaves(attempt.response.json).every((l) => l.key in attempt.body);
+  const evidence = reads.length > 0 ? reads : echo ? [] : [attempt.response];
+  const stuck = Object.entries(attempt.sent).filter(([name, value]) => evidence.some((r) => holds(r, name, value)));
+  if (stuck.length === 0) return;
+  setCell(ctx, op, 'anonymous', 'leaked');
+  ctx.findings.push({
+    check: 'mass-assignment',
+    owasp: owaspFor('mass-assignment'),
+    severity: 'high',
+    operation: reportOperation(op),
+    caller: 'anonymous',
+    title: `a new account sets ${stuck.map(([name]) => name).join(', ')} for itself through ${op.method} ${op.path}`,
+    evidence: `${attempt.response.status}; ${reads.length > 0 ? 'read back as the new account' : 'in the sign-up answer'}: ${stuck.map(([name, value]) => `${name}=${JSON.stringify(value)}`).join(', ')}`,
+    curl: ctx.client.curlFor('anonymous', attempt.request),
+  });
+}
+
+async function register(ctx: AuditContext, op: Operation, injected: Record<string, unknown>) {
+  const body = sampleBody(op.requestBody?.schema) as Record<string, unknown>;
+  const request = { method: op.method, path: op.path, json: { ...body, ...injected } };
+  const response = await call(ctx, op, 'anonymous', request);
+  if (!response) return undefined;
+  const failed = response.status < 200 || response.status >= 300 || refused(response);
+  return { refused: failed, body, sent: injected, request, response };
+}
+
+/** Signs in as the new account with the recipe's shape and reads every "me" GET as it. */
+async function readAsNewAccount(ctx: AuditContext, template: Template, registered: Record<string, unknown>, options: AuditClientOptions): Promise<AuditResponse[]> {
+  const login = Object.keys(registered).find((k) => loginKey.test(k) && (/mail/i.test(k) === /mail/i.test(template.loginField))) ?? Object.keys(registered).find((k) => loginKey.test(k));
+  const password = Object.keys(registered).find((k) => passwordKey.test(k));
+  if (login === undefined || password === undefined) return [];
+  const value = { ...template.body, [template.loginField]: registered[login], [template.passwordField]: registered[password] };
+  const body = template.recipe.body.kind === 'form' ? { kind: 'form' as const, value: value as Record<string, string> } : { kind: 'json' as const, value };
+  const identity: Identity = { name: 'new-account', role: 'member', credential: { kind: 'login', login: { ...template.recipe, body } }, owns: {}, canaries: [] };
+  const left = (options.maxRequests ?? Number.POSITIVE_INFINITY) - ctx.client.requestsMade() - ctx.otherRequests;
+  const client = createAuditClient({
+    ...options,
+    allowWrites: false,
+    allowDestructive: false,
+    ...(Number.isFinite(left) ? { maxRequests: Math.max(0, left) } : {}),
+    identities: { version: 1, identities: [identity], publicFields: [] },
+  });
+  const answers: AuditResponse[] = [];
+  try {
+    for (const op of ctx.operations.filter((o) => o.method === 'GET' && isSelfPath(o) && !o.parameters.some((p) => p.in === 'path'))) {
+      const response = await client.send(identity.name, { method: 'GET', path: op.path });
+      if (servedData(response)) answers.push(response);
+    }
+  } catch (error) {
+    // A login the new account cannot do (the API may want e-mail confirmation first) leaves only the sign-up answer.
+    if (!(error instanceof BudgetExhausted) && !(error instanceof LoginFailed)) throw error;
+  } finally {
+    ctx.otherRequests += client.requestsMade();
+  }
+  return answers;
+}
+
+function holds(response: AuditResponse, name: string, value: unknown): boolean {
+  const found = leaves(response.json).filter((l) => l.key === name).map((l) => l.value);
+  return (Array.isArray(value) ? value.map(String) : [String(value)]).every((w) => found.includes(w));
+}
