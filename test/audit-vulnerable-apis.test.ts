@@ -14,6 +14,7 @@ import { startLoginThrottlingApi } from './support/vulnerable-apis/login-throttl
 import { startMassAssignmentApi } from './support/vulnerable-apis/mass-assignment.js';
 import { startNoAuthApi } from './support/vulnerable-apis/no-auth.js';
 import { startNoop204Api } from './support/vulnerable-apis/noop-204.js';
+import { type BookShelfApi, startBookShelfApi } from './support/vulnerable-apis/book-shelf.js';
 import { startSignUpApi } from './support/vulnerable-apis/sign-up.js';
 
 /**
@@ -121,6 +122,41 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
     const report = await expectFindings(() => startSignUpApi('sound'), writes, []);
     expect(report.coverage.find((r) => r.operation.path === '/users/v1/register')?.checks['mass-assignment']).toBe('tested');
   }, 20_000);
+
+  it('a third-party-style API with an incomplete spec: every flaw found, nothing else, and no reset without --allow-destructive', async () => {
+    let shelf: BookShelfApi | undefined;
+    const start = async () => (shelf = await startBookShelfApi());
+    const report = await expectFindings(start, writes, [
+      'bola GET /books/v1/{book_title}',
+      'data-exposure GET /users/v1/_debug',
+      'login-throttling POST /users/v1/login',
+      'mass-assignment POST /users/v1/register',
+    ]);
+    expect(shelf?.resets()).toBe(0);
+    expect(report.coverage.find((r) => r.operation.path === '/createdb')?.checks['data-exposure']).toBe('skipped: needs --allow-destructive');
+  }, 30_000);
+
+  it('the same API with --allow-destructive (reset excluded): a password change takes another member\'s account, and is put back', async () => {
+    const shelf = await startBookShelfApi();
+    try {
+      const spec = await loadSpec(`${shelf.target}/openapi.json`);
+      const identities = await loadIdentities(await writeIdentities(shelf.identities), {});
+      const report = await runAudit({ spec, target: shelf.target, identities, ...destructive, exclude: ['GET /createdb'] });
+      expect(found(report), explain(report)).toContain('bola PUT /users/v1/{username}/password');
+      const takeover = report.findings.find((f) => f.operation.path === '/users/v1/{username}/password');
+      expect(takeover?.severity).toBe('critical');
+      expect(takeover?.evidence).toMatch(/can no longer log in .*put it back/);
+      expect(shelf.resets()).toBe(0);
+      // Both members can still log in with their own passwords.
+      for (const name of ['alice', 'bob']) {
+        const recipe = (shelf.identities.identities as Record<string, { login: { json: unknown } }>)[name]?.login.json;
+        const answer = await fetch(`${shelf.target}/users/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(recipe) });
+        expect(((await answer.json()) as { status: string }).status).toBe('success');
+      }
+    } finally {
+      await shelf.close();
+    }
+  }, 30_000);
 
   it('login-throttling: unlimited wrong passwords', async () => {
     const report = await expectFindings(startLoginThrottlingApi, {}, ['login-throttling POST /auth/login']);

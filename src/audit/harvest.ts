@@ -173,7 +173,11 @@ function attribute(sightings: readonly Sighting[], selves: Map<string, Set<strin
   for (const group of byValue.values()) {
     const first = group[0] as Sighting;
     const names = (set: Iterable<string>) => [...new Set(set)];
-    const claimedAsSelf = names(group.filter((s) => s.self).map((s) => s.identity));
+    const claimedAsSelf = names([
+      ...group.filter((s) => s.self).map((s) => s.identity),
+      // A username (or id) an identity logs in with, or was given as `owns`, names that identity.
+      ...[...selves].filter(([, values]) => values.has(first.value)).map(([name]) => name),
+    ]);
     const namedBy = names(
       [...selves].filter(([, values]) => group.some((s) => s.ownerRefs.some((ref) => values.has(ref)))).map(([name]) => name),
     );

@@ -53,6 +53,8 @@ export interface AuditClient {
   /** A reproducible curl line with the credential shown as `<identity>`, never the secret. */
   curlFor(identityName: string, request: AuditRequest): string;
   requestsMade(): number;
+  /** Whether the identity's login recipe still works: a fresh login, never the cached session. */
+  canLogIn(identityName: string): Promise<boolean>;
 }
 
 /** A request the client will not send (method not allowed, URL outside the target); nothing reached the network. */
@@ -123,6 +125,18 @@ class Client implements AuditClient {
 
   requestsMade(): number {
     return this.made;
+  }
+
+  async canLogIn(identityName: string): Promise<boolean> {
+    const identity = this.identity(identityName);
+    if (identity.credential.kind !== 'login') return true;
+    try {
+      await this.login(identity.name, identity.credential.login);
+      return true;
+    } catch (error) {
+      if (error instanceof LoginFailed) return false;
+      throw error;
+    }
   }
 
   async send(identityName: string, request: AuditRequest, meta: SendMeta = {}): Promise<AuditResponse> {

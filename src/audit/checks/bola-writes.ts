@@ -1,3 +1,4 @@
+import type { AuditRequest } from '../http-client.js';
 import type { Identity } from '../identities.js';
 import { objectsForParameter, referenceKind, referenceListKind, referenceParameters } from '../references.js';
 import { owaspFor } from '../report-model.js';
@@ -68,11 +69,13 @@ type Outcome = 'leaked' | 'denied' | 'unverifiable' | 'owner-cannot-read';
 
 async function attempt(ctx: AuditContext, op: Operation, reference: Reference, object: HarvestedObject, caller: Identity): Promise<Outcome> {
   const params = reference.where === 'parameter' ? { [reference.name]: object.value } : {};
+  // A password change leaves nothing to read back; whether the owner can still log in shows it.
+  const password = changesPassword(op) ? ownPassword(ctx, object.owner) : undefined;
   const readback = readBackFor(ctx, op, params, object);
-  if (!readback) return 'unverifiable';
-  const before = await readBack(ctx, object.owner, readback);
-  if (!before) return 'unverifiable';
-  if (!before.served) return 'owner-cannot-read';
+  if (!readback && !password) return 'unverifiable';
+  const before = readback ? await readBack(ctx, object.owner, readback) : undefined;
+  if (readback && !before) return 'unverifiable';
+  if (!password && !before?.served) return 'owner-cannot-read';
   const schema = op.requestBody?.schema;
   const markerName = markerProperty(schema);
   const marker = markerName === undefined ? undefined : newMarker();
@@ -84,28 +87,55 @@ async function attempt(ctx: AuditContext, op: Operation, reference: Reference, o
   const request = buildRequest(ctx, op, params, caller.name, body);
   const response = await call(ctx, op, caller.name, request);
   if (!response) return 'unverifiable';
-  const after = await readBack(ctx, object.owner, readback);
-  if (!after) return 'unverifiable';
-  const effect = writeEffect(before, after, marker);
-  const leaked = before.response ? leakEvidence(ctx, object, before.response, response, reference.where !== 'parameter') : undefined;
-  const evidence = effect ?? leaked;
+  const after = readback && before?.served ? await readBack(ctx, object.owner, readback) : undefined;
+  const effect = before?.served && after ? writeEffect(before, after, marker) : undefined;
+  const takeover = password && response.status < 300 ? await lockedOut(ctx, op, request, caller.name, object.owner, password) : undefined;
+  const leaked = before?.response ? leakEvidence(ctx, object, before.response, response, reference.where !== 'parameter') : undefined;
+  const evidence = takeover ?? effect ?? leaked;
   setCell(ctx, op, caller.name, evidence ? 'leaked' : 'denied');
   if (!evidence) return 'denied';
   if (reported(ctx, 'bola', op, object.owner, caller.name)) return 'leaked';
-  const verb = looksDestructive(op) ? 'deletes' : effect ? 'changes' : 'reaches';
+  const verb = takeover ? 'takes over' : looksDestructive(op) ? 'deletes' : effect ? 'changes' : 'reaches';
   const via = reference.where === 'parameter' ? '' : ` (${reference.name} in the body)`;
   ctx.findings.push({
     check: 'bola',
     owasp: owaspFor('bola'),
-    severity: 'high',
+    severity: takeover ? 'critical' : 'high',
     operation: reportOperation(op),
     owner: object.owner,
     caller: caller.name,
-    title: `${caller.name} ${verb} ${object.owner}'s ${object.kind} through ${op.method} ${op.path}${via}`,
+    title: `${caller.name} ${verb} ${object.owner}'s ${takeover ? 'account' : object.kind} through ${op.method} ${op.path}${via}`,
     evidence: `${response.status}; ${evidence}`,
     curl: ctx.client.curlFor(caller.name, request),
   });
   return 'leaked';
+}
+
+function changesPassword(op: Operation): boolean {
+  return /pass(word)?|pwd|credential/i.test(op.path) || /pass(word)?|pwd|credential/i.test(op.operationId);
+}
+
+/** The owner's own password, from its login recipe, when it has one. */
+function ownPassword(ctx: AuditContext, owner: string): string | undefined {
+  const identity = ctx.identities.identities.find((i) => i.name === owner);
+  if (identity?.credential.kind !== 'login' || identity.credential.login.body.kind === 'none') return undefined;
+  const body = identity.credential.login.body.value as Record<string, unknown>;
+  const value = Object.entries(body ?? {}).find(([key]) => /pass|pwd|secret/i.test(key))?.[1];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Whether the owner's login fails after the caller's password change: then the caller took the
+ * account over. The flaw that allowed it puts the owner's own password back, so the rest of the
+ * audit (and the target) is left as it was; the evidence says when that failed.
+ */
+async function lockedOut(ctx: AuditContext, op: Operation, request: AuditRequest, caller: string, owner: string, password: string): Promise<string | undefined> {
+  if (await ctx.client.canLogIn(owner)) return undefined;
+  const body = typeof request.json === 'object' && request.json !== null ? (request.json as Record<string, unknown>) : {};
+  const field = Object.keys(body).find((key) => /pass|pwd|secret/i.test(key) && !/current|old/i.test(key));
+  if (field !== undefined) await call(ctx, op, caller, { ...request, json: { ...body, [field]: password } });
+  const restored = field !== undefined && (await ctx.client.canLogIn(owner));
+  return `${owner} can no longer log in with its own password${restored ? ' (the auditor put it back)' : '; putting it back failed, so that identity stays locked out'}`;
 }
 
 /** The operation's references with the objects to try through each, the auditor's own creations first. */

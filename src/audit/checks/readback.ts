@@ -72,7 +72,7 @@ export async function readBack(ctx: AuditContext, identity: string, readback: Re
 }
 
 /** The innermost object in a list answer with a property equal to `value`. */
-function findItem(json: unknown, value: string): unknown {
+export function findItem(json: unknown, value: string): unknown {
   if (Array.isArray(json)) {
     for (const element of json) {
       const found = findItem(element, value);

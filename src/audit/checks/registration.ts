@@ -4,8 +4,9 @@ import { isSelfPath } from '../references.js';
 import { owaspFor } from '../report-model.js';
 import { propertiesOf, sampleBody } from '../sample.js';
 import type { Operation } from '../spec.js';
-import { type AuditContext, call, isRegistration, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
+import { type AuditContext, call, isRegistration, looksDestructive, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
 import { leaves, refused, servedData } from './evidence.js';
+import { findItem } from './readback.js';
 import { privilegedInjections } from './mass-assignment.js';
 
 const passwordKey = /pass|pwd|secret/i;
@@ -67,7 +68,7 @@ async function probe(ctx: AuditContext, op: Operation, template: Template, optio
   const reads = await readAsNewAccount(ctx, template, attempt.body, options);
   // Without a read as the new account, the sign-up answer is evidence only if it is more than an echo.
   const echo = attempt.response.json !== undefined && leaves(attempt.response.json).every((l) => l.key in attempt.body);
-  const evidence = reads.length > 0 ? reads : echo ? [] : [attempt.response];
+  const evidence = reads.length > 0 ? reads : echo ? [] : [attempt.response.json];
   const stuck = Object.entries(attempt.sent).filter(([name, value]) => evidence.some((r) => holds(r, name, value)));
   if (stuck.length === 0) return;
   setCell(ctx, op, 'anonymous', 'leaked');
@@ -92,38 +93,61 @@ async function register(ctx: AuditContext, op: Operation, injected: Record<strin
   return { refused: failed, body, sent: injected, request, response };
 }
 
-/** Signs in as the new account with the recipe's shape and reads every "me" GET as it. */
-async function readAsNewAccount(ctx: AuditContext, template: Template, registered: Record<string, unknown>, options: AuditClientOptions): Promise<AuditResponse[]> {
-  const login = Object.keys(registered).find((k) => loginKey.test(k) && (/mail/i.test(k) === /mail/i.test(template.loginField))) ?? Object.keys(registered).find((k) => loginKey.test(k));
+/**
+ * Reads the new account back: signed in as it (anonymously when it cannot sign in, e.g. before an
+ * e-mail confirmation), through every "me" read, every read taking a username, and every list,
+ * where the item naming the new account is what counts.
+ */
+async function readAsNewAccount(ctx: AuditContext, template: Template, registered: Record<string, unknown>, options: AuditClientOptions): Promise<unknown[]> {
+  const login = Object.keys(registered).find((k) => loginKey.test(k) && /mail/i.test(k) === /mail/i.test(template.loginField)) ?? Object.keys(registered).find((k) => loginKey.test(k));
   const password = Object.keys(registered).find((k) => passwordKey.test(k));
   if (login === undefined || password === undefined) return [];
+  const name = String(registered[login]);
   const value = { ...template.body, [template.loginField]: registered[login], [template.passwordField]: registered[password] };
   const body = template.recipe.body.kind === 'form' ? { kind: 'form' as const, value: value as Record<string, string> } : { kind: 'json' as const, value };
-  const identity: Identity = { name: 'new-account', role: 'member', credential: { kind: 'login', login: { ...template.recipe, body } }, owns: {}, canaries: [] };
+  const account: Identity = { name: 'new-account', role: 'member', credential: { kind: 'login', login: { ...template.recipe, body } }, owns: {}, canaries: [] };
+  const anonymous = ctx.identities.identities.find((i) => i.credential.kind === 'none') as Identity;
   const left = (options.maxRequests ?? Number.POSITIVE_INFINITY) - ctx.client.requestsMade() - ctx.otherRequests;
   const client = createAuditClient({
     ...options,
     allowWrites: false,
     allowDestructive: false,
     ...(Number.isFinite(left) ? { maxRequests: Math.max(0, left) } : {}),
-    identities: { version: 1, identities: [identity], publicFields: [] },
+    identities: { version: 1, identities: [anonymous, account], publicFields: [] },
   });
-  const answers: AuditResponse[] = [];
+  const reads = ctx.operations.filter((op) => op.method === 'GET' && !looksDestructive(op));
+  const found: unknown[] = [];
+  let caller = account.name;
+  const read = async (path: string, item?: string): Promise<void> => {
+    let response: AuditResponse;
+    try {
+      response = await client.send(caller, { method: 'GET', path });
+    } catch (error) {
+      if (!(error instanceof LoginFailed) || caller === anonymous.name) throw error;
+      caller = anonymous.name;
+      response = await client.send(caller, { method: 'GET', path });
+    }
+    if (!servedData(response)) return;
+    const json = item === undefined ? response.json : findItem(response.json, item);
+    if (json !== undefined) found.push(json);
+  };
   try {
-    for (const op of ctx.operations.filter((o) => o.method === 'GET' && isSelfPath(o) && !o.parameters.some((p) => p.in === 'path'))) {
-      const response = await client.send(identity.name, { method: 'GET', path: op.path });
-      if (servedData(response)) answers.push(response);
+    for (const op of reads.filter((o) => !o.parameters.some((p) => p.in === 'path'))) await read(op.path, isSelfPath(op) ? undefined : name);
+    for (const op of reads) {
+      const path = op.parameters.filter((p) => p.in === 'path');
+      if (path.length === 1 && path[0] && /^(user(name)?|login|name|email)$/i.test(path[0].name.replace(/[^a-z]/gi, ''))) {
+        await read(op.path.split(`{${path[0].name}}`).join(encodeURIComponent(name)));
+      }
     }
   } catch (error) {
-    // A login the new account cannot do (the API may want e-mail confirmation first) leaves only the sign-up answer.
     if (!(error instanceof BudgetExhausted) && !(error instanceof LoginFailed)) throw error;
   } finally {
     ctx.otherRequests += client.requestsMade();
   }
-  return answers;
+  return found;
 }
 
-function holds(response: AuditResponse, name: string, value: unknown): boolean {
-  const found = leaves(response.json).filter((l) => l.key === name).map((l) => l.value);
+function holds(json: unknown, name: string, value: unknown): boolean {
+  const found = leaves(json).filter((l) => l.key === name).map((l) => l.value);
   return (Array.isArray(value) ? value.map(String) : [String(value)]).every((w) => found.includes(w));
 }
