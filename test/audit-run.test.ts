@@ -9,6 +9,7 @@ import { runAudit } from '../src/audit/run-audit.js';
 import { loadSpec } from '../src/audit/spec.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { openDataLayer } from '../src/data/data-layer.js';
+import { createDemoContent } from '../src/cli/demo-members.js';
 import { buildApp } from '../src/http/app.js';
 
 /** A deliberately vulnerable API modeled on the 2021 Peloton breach. */
@@ -181,6 +182,32 @@ describe('runAudit against Paceline', () => {
       const row = report.matrix.find((r) => r.operation.path === '/api/v1/users/{userId}' && r.operation.method === 'GET');
       expect(row?.cells.bob).toBe('denied');
       expect(row?.cells.anonymous).toBe('denied');
+    } finally {
+      await app.close();
+      await data.close();
+    }
+  }, 60_000);
+});
+
+describe('examples/paceline-identities.yaml against the demo of `npm start`', () => {
+  it('logs in as every demo member and finds nothing, read-only and with writes', async () => {
+    const data = openDataLayer('sqlite::memory:');
+    await data.migrate();
+    const demo = await createDemoContent(data);
+    const app = await buildApp({ data });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const target = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    try {
+      const env = Object.fromEntries(demo.members.map((m) => [`DEMO_${m.username.replace('demo_', '').toUpperCase()}_PASSWORD`, m.password]));
+      const identities = await loadIdentities(path.join(import.meta.dirname, '..', 'examples', 'paceline-identities.yaml'), env);
+      const spec = await loadSpec(`${target}/openapi.json`);
+      for (const writes of [false, true]) {
+        const report = await runAudit({ spec, target, identities, allowWrites: writes, allowDestructive: writes });
+        expect(report.findings).toEqual([]);
+        // Every identity really signed in: each one's "me" read was allowed.
+        const me = report.matrix.find((r) => r.operation.method === 'GET' && r.operation.path === '/api/v1/me');
+        for (const name of ['public_member', 'private_member', 'coach', 'admin']) expect(me?.cells[name]).toBe('allowed');
+      }
     } finally {
       await app.close();
       await data.close();
