@@ -27,6 +27,7 @@ const state = {
   logins: 0,
   alwaysReject: false,
   throttledLogins: 0,
+  rateLimited: 0,
   inFlight: 0,
   maxInFlight: 0,
 };
@@ -60,6 +61,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return send(200, { data: { token } }, { 'x-auth-token': token, 'set-cookie': `session=${token}; Path=/; HttpOnly` });
   }
   if (path === '/hang') return; // never answers
+  if (path === '/rate-limited') {
+    state.rateLimited += 1;
+    return state.rateLimited === 1 ? send(429, { error: 'slow down' }, { 'retry-after': '1' }) : send(200, { ok: true });
+  }
   if (path === '/slow') {
     state.inFlight += 1;
     state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
@@ -84,7 +89,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 beforeEach(() => {
-  Object.assign(state, { seen: [], valid: new Set(), logins: 0, alwaysReject: false, throttledLogins: 0, inFlight: 0, maxInFlight: 0 });
+  Object.assign(state, { seen: [], valid: new Set(), logins: 0, alwaysReject: false, throttledLogins: 0, rateLimited: 0, inFlight: 0, maxInFlight: 0 });
 });
 
 function identity(name: string, credential: Credential): Identity {
@@ -333,6 +338,20 @@ describe('throttling', () => {
     const api = client({ concurrency: 2 });
     await Promise.all(Array.from({ length: 6 }, () => api.send('bob', get('/slow'))));
     expect(state.maxInFlight).toBe(2);
+  });
+});
+
+describe('rate-limited answers', () => {
+  it('waits out a short Retry-After once and sends the request again', async () => {
+    const answer = await client().send('bob', get('/rate-limited'));
+    expect(answer.status).toBe(200);
+    expect(state.rateLimited).toBe(2);
+  });
+
+  it('hands the 429 over untouched when retrying is off', async () => {
+    const answer = await client({ retryThrottled: false }).send('bob', get('/rate-limited'));
+    expect(answer.status).toBe(429);
+    expect(state.rateLimited).toBe(1);
   });
 });
 

@@ -18,6 +18,12 @@ export interface AuditClientOptions {
   allowDestructive?: boolean;
   /** Per request, default 10 s. */
   timeoutMs?: number;
+  /**
+   * A 429 with a Retry-After of at most 10 s is waited out and the request sent once more (default
+   * true): a rate-limited answer says nothing about authorization. The login-throttling check turns
+   * it off, since the 429 is what it looks for.
+   */
+  retryThrottled?: boolean;
   fetch?: typeof fetch;
 }
 
@@ -88,6 +94,11 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 const defaultConcurrency = 4;
 const defaultTimeoutMs = 10_000;
 const maxLoginWaitSeconds = 30;
+const maxRetryWaitSeconds = 10;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** What goes with a request to carry an identity's credential. */
 interface Carrier {
@@ -191,9 +202,13 @@ class Client implements AuditClient {
     return method;
   }
 
-  private exchange(method: string, url: URL, request: AuditRequest, carrier: Carrier): Promise<AuditResponse> {
+  private async exchange(method: string, url: URL, request: AuditRequest, carrier: Carrier): Promise<AuditResponse> {
     const headers = requestHeaders(request, carrier);
-    return this.transport(method, url, headers, requestBody(request)).then((answer) => answer.response);
+    const first = await this.transport(method, url, headers, requestBody(request));
+    const wait = retryAfterSeconds(first.response);
+    if (first.response.status !== 429 || this.options.retryThrottled === false || wait === undefined || wait > maxRetryWaitSeconds) return first.response;
+    await sleep(wait * 1000);
+    return (await this.transport(method, url, headers, requestBody(request))).response;
   }
 
   /** Every network call goes through here: budget, concurrency, rate, timeout. */
@@ -254,7 +269,7 @@ class Client implements AuditClient {
     // one short wait, as the target asks, before the audit gives up.
     const wait = retryAfterSeconds(answer.response);
     if (answer.response.status === 429 && wait !== undefined && wait <= maxLoginWaitSeconds) {
-      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      await sleep(wait * 1000);
       answer = await this.transport(login.method, url, headers, body);
     }
     const { status } = answer.response;

@@ -26,7 +26,7 @@ export async function checkLoginThrottling(ctx: AuditContext, options: AuditClie
   for (const [key, { identity, request }] of recipes) {
     const op = ctx.operations.find((o) => `${o.method} ${o.path}` === key);
     const left = (options.maxRequests ?? Number.POSITIVE_INFINITY) - ctx.client.requestsMade() - ctx.otherRequests;
-    const client = createAuditClient({ ...options, allowWrites: true, allowDestructive: false, maxRequests: Math.max(0, Math.min(loginAttempts, left)) });
+    const client = createAuditClient({ ...options, allowWrites: true, allowDestructive: false, retryThrottled: false, maxRequests: Math.max(0, Math.min(loginAttempts, left)) });
     const answers: AuditResponse[] = [];
     try {
       for (let i = 0; i < loginAttempts && !answers.some(refusedForNow); i++) answers.push(await client.send('anonymous', request));
