@@ -14,6 +14,7 @@ import { startLoginThrottlingApi } from './support/vulnerable-apis/login-throttl
 import { startMassAssignmentApi } from './support/vulnerable-apis/mass-assignment.js';
 import { startNoAuthApi } from './support/vulnerable-apis/no-auth.js';
 import { startNoop204Api } from './support/vulnerable-apis/noop-204.js';
+import { startBolaQueryApi } from './support/vulnerable-apis/bola-query.js';
 import { type BookShelfApi, startBookShelfApi } from './support/vulnerable-apis/book-shelf.js';
 import { startSignUpApi } from './support/vulnerable-apis/sign-up.js';
 
@@ -157,6 +158,11 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
       await shelf.close();
     }
   }, 30_000);
+
+  it('bola by query: GET /invoices?invoiceId=N serves any member\'s invoice (integer ids, API key header)', async () => {
+    const report = await expectFindings(startBolaQueryApi, {}, ['bola GET /invoices']);
+    expect(report.findings.map((f) => `${f.caller} reads ${f.owner}`).sort()).toEqual(['alice reads bob', 'bob reads alice']);
+  }, 15_000);
 
   it('login-throttling: unlimited wrong passwords', async () => {
     const report = await expectFindings(startLoginThrottlingApi, {}, ['login-throttling POST /auth/login']);
