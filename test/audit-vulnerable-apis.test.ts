@@ -15,6 +15,7 @@ import { startMassAssignmentApi } from './support/vulnerable-apis/mass-assignmen
 import { startNoAuthApi } from './support/vulnerable-apis/no-auth.js';
 import { startNoop204Api } from './support/vulnerable-apis/noop-204.js';
 import { startBolaQueryApi } from './support/vulnerable-apis/bola-query.js';
+import { startBolaLinksApi } from './support/vulnerable-apis/bola-links.js';
 import { type BookShelfApi, startBookShelfApi } from './support/vulnerable-apis/book-shelf.js';
 import { startSignUpApi } from './support/vulnerable-apis/sign-up.js';
 
@@ -162,6 +163,10 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
   it('bola by query: GET /invoices?invoiceId=N serves any member\'s invoice (integer ids, API key header)', async () => {
     const report = await expectFindings(startBolaQueryApi, {}, ['bola GET /invoices']);
     expect(report.findings.map((f) => `${f.caller} reads ${f.owner}`).sort()).toEqual(['alice reads bob', 'bob reads alice']);
+  }, 15_000);
+
+  it('bola through an OpenAPI link and a compound name: {receiptKey} fed by a link, {orderNumber} by an order\'s number', async () => {
+    await expectFindings(startBolaLinksApi, {}, ['bola GET /orders/{orderNumber}', 'bola GET /receipts/{receiptKey}']);
   }, 15_000);
 
   it('login-throttling: unlimited wrong passwords', async () => {

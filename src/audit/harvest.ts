@@ -96,7 +96,10 @@ function collect(json: unknown, op: Operation, identity: string, wanted: Set<str
         // Owner fields describe the object itself (its `id`, or a key such as `book_title`), not the
         // objects it refers to: a workout's `classId` is not its owner's class.
         const own = referenceKind(name, '') === undefined;
-        const kinds = [referenceKind(name, container), wanted.has(nameKind(name)) ? nameKind(name) : undefined];
+        // By name: the property's own (`book_title` for `{book_title}`), or the object's kind and the
+        // property together (an order's `number` for `{orderNumber}`).
+        const byName = [nameKind(name), nameKind(`${singular(container)}${name}`)].filter((k) => wanted.has(k));
+        const kinds = [referenceKind(name, container), ...byName];
         for (const kind of kinds) {
           if (kind !== undefined) out.push({ kind, value: String(value), identity, op, self: self && top, ownerRefs: own ? ownerRefs : [] });
         }

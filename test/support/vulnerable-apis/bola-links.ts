@@ -1,0 +1,69 @@
+/**
+ * Flaws: GET /orders/{orderNumber} and GET /receipts/{receiptKey} serve any member's order and
+ * receipt. Neither parameter is named like the property that feeds it: an order's `number` feeds
+ * `{orderNumber}` (the object's kind and the property together), and its `ref` feeds
+ * `{receiptKey}` only through the OpenAPI link the spec declares. Static bearer tokens.
+ */
+import { randomBytes } from 'node:crypto';
+import { type VulnerableApi, canaries, newApp, openapi, schemes, serve } from './common.js';
+
+interface Order {
+  number: string;
+  ref: string;
+  owner: 'alice' | 'bob';
+  shipTo: string;
+}
+
+export async function startBolaLinksApi(): Promise<VulnerableApi> {
+  const tokens = { alice: `tok-alice-${randomBytes(8).toString('hex')}`, bob: `tok-bob-${randomBytes(8).toString('hex')}` };
+  const orders: Order[] = [
+    { number: 'A-1001', ref: `r${randomBytes(4).toString('hex')}`, owner: 'alice', shipTo: `1 Main St ${canaries.alice}` },
+    { number: 'B-2001', ref: `r${randomBytes(4).toString('hex')}`, owner: 'bob', shipTo: `2 High St ${canaries.bob}` },
+  ];
+  const doc = openapi('Orders (BOLA via links)', '3.0.3', schemes.bearer, {
+    '/me/orders': {
+      get: {
+        operationId: 'myOrders',
+        responses: {
+          200: {
+            description: "the caller's orders",
+            links: { firstReceipt: { operationId: 'getReceipt', parameters: { receiptKey: '$response.body#/orders/0/ref' } } },
+          },
+        },
+      },
+    },
+    '/orders/{orderNumber}': {
+      get: { operationId: 'getOrder', parameters: [{ name: 'orderNumber', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'an order' } } },
+    },
+    '/receipts/{receiptKey}': {
+      get: { operationId: 'getReceipt', parameters: [{ name: 'receiptKey', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'a receipt' } } },
+    },
+  });
+  const app = newApp(doc);
+  const caller = (authorization: string | undefined) => (Object.entries(tokens).find(([, t]) => `Bearer ${t}` === authorization)?.[0] as Order['owner'] | undefined);
+  app.get('/me/orders', async (req, reply) => {
+    const me = caller(req.headers.authorization);
+    if (!me) return reply.code(401).send({ error: 'unauthorized' });
+    return { orders: orders.filter((o) => o.owner === me).map(({ number, ref, shipTo }) => ({ number, ref, shipTo })) };
+  });
+  // The flaws: both reads find the object by its key alone, whoever asks.
+  app.get('/orders/:orderNumber', async (req, reply) => {
+    if (!caller(req.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+    const order = orders.find((o) => o.number === (req.params as { orderNumber: string }).orderNumber);
+    return order ? { number: order.number, shipTo: order.shipTo } : reply.code(404).send({ error: 'not found' });
+  });
+  app.get('/receipts/:receiptKey', async (req, reply) => {
+    if (!caller(req.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+    const order = orders.find((o) => o.ref === (req.params as { receiptKey: string }).receiptKey);
+    return order ? { receipt: order.ref, paidBy: order.shipTo } : reply.code(404).send({ error: 'not found' });
+  });
+  const identities = {
+    version: 1,
+    identities: {
+      alice: { headers: { Authorization: `Bearer ${tokens.alice}` }, canaries: [canaries.alice] },
+      bob: { headers: { Authorization: `Bearer ${tokens.bob}` }, canaries: [canaries.bob] },
+    },
+    publicFields: [],
+  };
+  return serve(app, identities, () => Object.values(tokens));
+}
