@@ -32,6 +32,7 @@ import { hashPassword } from '../src/auth/passwords.js';
 import { type DataLayer, openDataLayer } from '../src/data/data-layer.js';
 import { buildApp } from '../src/http/app.js';
 import type { App } from '../src/http/types.js';
+import { makeTempDir } from './temp-dir.js';
 
 const config = {
   rounds: 10,
@@ -61,30 +62,6 @@ const variants: VariantSpec[] = [
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-const tempPrefix = 'paceline-bench-audit-';
-
-/** Temp dirs whose run was killed outright (SIGKILL, a crash): removed when their pid is gone. */
-function removeStaleTempDirs(): number {
-  let removed = 0;
-  for (const name of fs.readdirSync(os.tmpdir())) {
-    if (!name.startsWith(tempPrefix)) continue;
-    const dir = path.join(os.tmpdir(), name);
-    let pid: number;
-    try {
-      pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
-    } catch {
-      continue;
-    }
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') continue;
-      fs.rmSync(dir, { recursive: true, force: true });
-      removed++;
-    }
-  }
-  return removed;
-}
 
 function at<T>(items: readonly T[], index: number): T {
   const item = items[index];
@@ -320,9 +297,7 @@ async function scan(variant: VariantSpec, identitiesFile: string): Promise<Scan>
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
-  const stale = removeStaleTempDirs();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), tempPrefix));
-  fs.writeFileSync(path.join(dir, 'pid'), String(process.pid));
+  const { dir, stale } = makeTempDir('paceline-bench-audit-');
   const removeTemp = () => fs.rmSync(dir, { recursive: true, force: true });
   const onSignal = () => {
     removeTemp();

@@ -37,6 +37,7 @@ import type { DB, Discipline, WorkoutVisibility } from '../src/db/schema.js';
 import { buildApp } from '../src/http/app.js';
 import type { App } from '../src/http/types.js';
 import { newId } from '../src/ids.js';
+import { makeTempDir } from './temp-dir.js';
 
 const config = {
   seed: 20261128,
@@ -115,30 +116,6 @@ async function letSignalsIn(): Promise<void> {
   lastYield = performance.now();
 }
 
-const tempPrefix = 'paceline-bench-';
-
-/** Temp dirs whose run was killed outright (SIGKILL, a crash): removed when their pid is gone. */
-function removeStaleTempDirs(): number {
-  let removed = 0;
-  for (const name of fs.readdirSync(os.tmpdir())) {
-    if (!name.startsWith(tempPrefix)) continue;
-    const dir = path.join(os.tmpdir(), name);
-    let pid: number;
-    try {
-      pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
-    } catch {
-      continue;
-    }
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') continue;
-      fs.rmSync(dir, { recursive: true, force: true });
-      removed++;
-    }
-  }
-  return removed;
-}
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const micros = (ms: number) => (ms * 1000).toFixed(1);
@@ -629,9 +606,7 @@ async function costOf(work: () => unknown, iterations: number): Promise<number> 
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
-  const stale = removeStaleTempDirs();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), tempPrefix));
-  fs.writeFileSync(path.join(dir, 'pid'), String(process.pid));
+  const { dir, stale } = makeTempDir('paceline-bench-read-');
   const file = path.join(dir, 'bench.sqlite');
   const closers: (() => Promise<void> | void)[] = [];
   const removeTemp = () => fs.rmSync(dir, { recursive: true, force: true });
