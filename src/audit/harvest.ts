@@ -29,7 +29,7 @@ const ownerKeys = /^(user|owner|author|creator|createdby|account|member|username
  * Collects the objects each identity owns. Every identity calls every read without path
  * parameters (lists, "me"), the links of their answers are followed, and with --allow-writes each
  * identity also calls the create operations once. A value is owned by an identity when:
- * 1. it is the identity itself (the top-level object of a "me" answer);
+ * 1. it is the identity itself (the top-level object of a "me" answer, the name it logs in with);
  * 2. its object's owner field (`userId`, `owner.id`, `author`...) names that identity alone;
  * 3. only that identity saw it, and it names no other identity;
  * 4. the identity created it, or the identities file says so (`owns`).
@@ -70,7 +70,7 @@ export async function harvest(ctx: AuditContext): Promise<Harvest> {
   return { objects, sensitive, selves, creations };
 }
 
-/** Parameter names that follow no naming convention: answers are searched for properties of the same name. */
+/** Reference parameters by exact name: answers are searched for properties so named (or kind + property). */
 function wantedNames(operations: readonly Operation[]): Set<string> {
   const names = new Set<string>();
   for (const op of operations) {

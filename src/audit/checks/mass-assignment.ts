@@ -31,7 +31,7 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   const applicable = ['POST', 'PUT', 'PATCH'].includes(op.method) && op.requestBody !== undefined && typeOf(flatten(op.requestBody.schema ?? {})) !== 'array';
   // Sign-ups are probed by registration.ts, with a login as the new account.
   if (isRegistration(op)) return;
-  if (!applicable || isSafeMethod(op.method) || looksAdministrative(op) || isLogin(ctx, op) || /auth/i.test(op.path)) return setCoverage(ctx, op, 'mass-assignment', 'not applicable');
+  if (!applicable || isSafeMethod(op.method) || looksAdministrative(op) || isLogin(ctx, op) || /\/auth(\/|$)/i.test(op.path)) return setCoverage(ctx, op, 'mass-assignment', 'not applicable');
   // Repeating a password change or a deletion with extra properties would only do it again.
   const blocked = methodBlocked(ctx, op) ?? (looksDestructive(op) ? 'skipped: looks destructive; only harmless writes are repeated' : undefined);
   if (blocked) return setCoverage(ctx, op, 'mass-assignment', blocked);
@@ -47,9 +47,13 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
     outcome = await inject(ctx, op, plan, declared);
   }
   if (outcome === undefined) return setCoverage(ctx, op, 'mass-assignment', 'skipped: request budget exhausted');
+  if (outcome !== 'refused' && outcome.after === undefined) {
+    setCell(ctx, op, plan.identity, 'allowed');
+    return setCoverage(ctx, op, 'mass-assignment', 'skipped: the write was accepted but no read shows the object it made');
+  }
   setCoverage(ctx, op, 'mass-assignment', 'tested');
   if (outcome === 'refused' || outcome.after === undefined) {
-    setCell(ctx, op, plan.identity, outcome === 'refused' ? 'denied' : 'allowed');
+    setCell(ctx, op, plan.identity, 'denied');
     return;
   }
   const stuck = Object.entries(outcome.sent).filter(([name, value]) => holds(outcome.after, name, value) && !(before && holds(before, name, value)));
