@@ -165,8 +165,8 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
     expect(report.findings.map((f) => `${f.caller} reads ${f.owner}`).sort()).toEqual(['alice reads bob', 'bob reads alice']);
   }, 15_000);
 
-  it('bola through an OpenAPI link and a compound name: {receiptKey} fed by a link, {orderNumber} by an order\'s number', async () => {
-    await expectFindings(startBolaLinksApi, {}, ['bola GET /orders/{orderNumber}', 'bola GET /receipts/{receiptKey}']);
+  it('bola through a link, a compound name and a schema shape: {receiptKey}, {orderNumber} and {ref} each found', async () => {
+    await expectFindings(startBolaLinksApi, {}, ['bola GET /orders/{orderNumber}', 'bola GET /receipts/{receiptKey}', 'bola GET /things/{ref}']);
   }, 15_000);
 
   it('login-throttling: unlimited wrong passwords', async () => {

@@ -2,7 +2,7 @@ import type { AuditContext, Creation, Harvest, HarvestedObject } from './checks/
 import { call, looksDestructive, setCell } from './checks/context.js';
 import { leaves, looksSensitive, refused, servedData } from './checks/evidence.js';
 import type { Identity } from './identities.js';
-import { isSelfPath, linkKind, nameKind, pathKind, referenceKind, referenceParameters, singular } from './references.js';
+import { type ConsumerShape, consumerShapes, fittingShapes, isSelfPath, linkKind, nameKind, pathKind, referenceKind, referenceParameters, singular } from './references.js';
 import { type ReferenceLookup, sampleBody } from './sample.js';
 import type { Operation } from './spec.js';
 
@@ -38,7 +38,7 @@ const ownerKeys = /^(user|owner|author|creator|createdby|account|member|username
 export async function harvest(ctx: AuditContext): Promise<Harvest> {
   const sightings: Sighting[] = [];
   const sensitive = new Map<string, { key: string; value: string }[]>();
-  const wanted = wantedNames(ctx.operations);
+  const wanted: Wanted = { names: wantedNames(ctx.operations), shapes: consumerShapes(ctx.operations) };
   const members = ctx.identities.identities.filter((i) => i.credential.kind !== 'none');
   const producers = ctx.operations.filter((op) => op.method === 'GET' && !op.parameters.some((p) => p.in === 'path'));
   await Promise.all(
@@ -70,6 +70,12 @@ export async function harvest(ctx: AuditContext): Promise<Harvest> {
   return { objects, sensitive, selves, creations };
 }
 
+/** What answers are searched for beyond the naming conventions: parameter names and answer shapes. */
+interface Wanted {
+  names: Set<string>;
+  shapes: ConsumerShape[];
+}
+
 /** Reference parameters by exact name: answers are searched for properties so named (or kind + property). */
 function wantedNames(operations: readonly Operation[]): Set<string> {
   const names = new Set<string>();
@@ -80,7 +86,7 @@ function wantedNames(operations: readonly Operation[]): Set<string> {
 }
 
 /** Walks one answer and records every object reference in it, with the owner fields beside it. */
-function collect(json: unknown, op: Operation, identity: string, wanted: Set<string>, out: Sighting[]): void {
+function collect(json: unknown, op: Operation, identity: string, wanted: Wanted, out: Sighting[]): void {
   const self = isSelfPath(op);
   const walk = (node: unknown, container: string, top: boolean): void => {
     if (Array.isArray(node)) {
@@ -90,6 +96,7 @@ function collect(json: unknown, op: Operation, identity: string, wanted: Set<str
     if (typeof node !== 'object' || node === null) return;
     const record = node as Record<string, unknown>;
     const ownerRefs = ownerReferences(record);
+    const shapes = fittingShapes(wanted.shapes, Object.keys(record));
     for (const [name, value] of Object.entries(record)) {
       if (typeof value === 'string' || typeof value === 'number') {
         if (String(value) === '') continue;
@@ -98,8 +105,10 @@ function collect(json: unknown, op: Operation, identity: string, wanted: Set<str
         const own = referenceKind(name, '') === undefined;
         // By name: the property's own (`book_title` for `{book_title}`), or the object's kind and the
         // property together (an order's `number` for `{orderNumber}`).
-        const byName = [nameKind(name), nameKind(`${singular(container)}${name}`)].filter((k) => wanted.has(k));
-        const kinds = [referenceKind(name, container), ...byName];
+        const byName = [nameKind(name), nameKind(`${singular(container)}${name}`)].filter((k) => wanted.names.has(k));
+        // By shape: the `id` of an object that looks like what a single-object read answers.
+        const byShape = /^(id|_id|uuid)$/.test(name) ? shapes.map((s) => s.kind) : [];
+        const kinds = [referenceKind(name, container), ...byName, ...byShape];
         for (const kind of kinds) {
           if (kind !== undefined) out.push({ kind, value: String(value), identity, op, self: self && top, ownerRefs: own ? ownerRefs : [] });
         }
@@ -206,7 +215,7 @@ export function isCreateOperation(ctx: AuditContext, op: Operation): boolean {
  * With --allow-writes, each identity calls each create operation once with a body made from the
  * schema; what it creates is its own, and safe to probe with writes and deletes later.
  */
-async function create(ctx: AuditContext, members: readonly Identity[], objects: HarvestedObject[], wanted: Set<string>): Promise<Creation[]> {
+async function create(ctx: AuditContext, members: readonly Identity[], objects: HarvestedObject[], wanted: Wanted): Promise<Creation[]> {
   const creates = ctx.operations.filter((op) => isCreateOperation(ctx, op));
   const creations: Creation[] = [];
   for (const op of creates) {

@@ -1,4 +1,5 @@
 import type { HarvestedObject } from './checks/context.js';
+import { propertiesOf } from './sample.js';
 import type { Operation, Parameter, Schema } from './spec.js';
 
 /**
@@ -36,6 +37,11 @@ export function referenceListKind(name: string): string | undefined {
 /** The kind a parameter name that follows no convention is matched by: its exact, normalized name. */
 export function nameKind(name: string): string {
   return `name:${name.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+}
+
+/** The kind a single-parameter read accepts by the shape of what it answers (see `consumerShapes`). */
+export function shapeKind(op: Pick<Operation, 'operationId'>, parameter: string): string {
+  return `shape:${op.operationId}:${parameter}`;
 }
 
 export function linkKind(operationId: string, parameter: string): string {
@@ -76,7 +82,7 @@ export function parameterKind(op: Operation, parameter: Parameter): string | und
 /** Every kind a parameter accepts: its own, its exact name (`owns: { id: [...] }`), and the links aimed at it. */
 export function acceptedKinds(op: Operation, parameter: Parameter): string[] {
   const kind = parameterKind(op, parameter);
-  return [...new Set([...(kind === undefined ? [] : [kind]), nameKind(parameter.name), linkKind(op.operationId, parameter.name)])];
+  return [...new Set([...(kind === undefined ? [] : [kind]), nameKind(parameter.name), linkKind(op.operationId, parameter.name), shapeKind(op, parameter.name)])];
 }
 
 /** The harvested objects a parameter can take, the values fitting its schema (a uuid where a uuid is due). */
@@ -102,4 +108,32 @@ export function fitsSchema(value: string, schema: Schema | undefined): boolean {
     }
   }
   return true;
+}
+
+/** A read taking one object by path, and the properties its answer declares. */
+export interface ConsumerShape {
+  kind: string;
+  properties: ReadonlySet<string>;
+}
+
+/**
+ * Matching by schema shape: a GET with one path parameter whose success answer declares an
+ * object with at least two properties. An object of that shape met in any other answer (a list
+ * item, say) is one such read can take, by its `id`, whatever the parameter is called.
+ */
+export function consumerShapes(operations: readonly Operation[]): ConsumerShape[] {
+  const shapes: ConsumerShape[] = [];
+  for (const op of operations) {
+    const path = op.parameters.filter((p) => p.in === 'path');
+    if (op.method !== 'GET' || path.length !== 1 || !path[0]) continue;
+    const response = op.responses['200'] ?? op.responses['201'] ?? op.responses.default;
+    const properties = Object.keys(propertiesOf(response?.schema));
+    if (properties.length >= 2) shapes.push({ kind: shapeKind(op, path[0].name), properties: new Set(properties) });
+  }
+  return shapes;
+}
+
+/** The shapes an object fits: it has most (four in five) of the declared properties. */
+export function fittingShapes(shapes: readonly ConsumerShape[], keys: readonly string[]): ConsumerShape[] {
+  return shapes.filter((shape) => keys.filter((k) => shape.properties.has(k)).length >= Math.ceil(shape.properties.size * 0.8));
 }

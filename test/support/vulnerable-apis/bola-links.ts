@@ -1,8 +1,9 @@
 /**
- * Flaws: GET /orders/{orderNumber} and GET /receipts/{receiptKey} serve any member's order and
- * receipt. Neither parameter is named like the property that feeds it: an order's `number` feeds
- * `{orderNumber}` (the object's kind and the property together), and its `ref` feeds
- * `{receiptKey}` only through the OpenAPI link the spec declares. Static bearer tokens.
+ * Flaws: GET /orders/{orderNumber}, GET /receipts/{receiptKey} and GET /things/{ref} serve any
+ * member's order, receipt and thing. No parameter is named like the property that feeds it: an
+ * order's `number` feeds `{orderNumber}` (the object's kind and the property together), its `ref`
+ * feeds `{receiptKey}` only through the OpenAPI link the spec declares, and the items of GET
+ * /me/stuff feed `{ref}` only by having the shape GET /things/{ref} answers. Static bearer tokens.
  */
 import { randomBytes } from 'node:crypto';
 import { type VulnerableApi, canaries, newApp, openapi, schemes, serve } from './common.js';
@@ -20,7 +21,20 @@ export async function startBolaLinksApi(): Promise<VulnerableApi> {
     { number: 'A-1001', ref: `r${randomBytes(4).toString('hex')}`, owner: 'alice', shipTo: `1 Main St ${canaries.alice}` },
     { number: 'B-2001', ref: `r${randomBytes(4).toString('hex')}`, owner: 'bob', shipTo: `2 High St ${canaries.bob}` },
   ];
-  const doc = openapi('Orders (BOLA via links)', '3.0.3', schemes.bearer, {
+  const things = [
+    { id: `t${randomBytes(4).toString('hex')}`, owner: 'alice' as const, title: 'Gear list', notes: `Spare tubes ${canaries.alice}` },
+    { id: `t${randomBytes(4).toString('hex')}`, owner: 'bob' as const, title: 'Routes', notes: `Hill loop ${canaries.bob}` },
+  ];
+  const thing = { type: 'object', properties: { id: { type: 'string' }, title: { type: 'string' }, notes: { type: 'string' } } };
+  const doc = openapi('Orders (BOLA via links, names and shapes)', '3.0.3', schemes.bearer, {
+    '/me/stuff': { get: { operationId: 'myStuff', responses: { 200: { description: "the caller's things" } } } },
+    '/things/{ref}': {
+      get: {
+        operationId: 'getThing',
+        parameters: [{ name: 'ref', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'a thing', content: { 'application/json': { schema: thing } } } },
+      },
+    },
     '/me/orders': {
       get: {
         operationId: 'myOrders',
@@ -51,6 +65,16 @@ export async function startBolaLinksApi(): Promise<VulnerableApi> {
     if (!caller(req.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
     const order = orders.find((o) => o.number === (req.params as { orderNumber: string }).orderNumber);
     return order ? { number: order.number, shipTo: order.shipTo } : reply.code(404).send({ error: 'not found' });
+  });
+  app.get('/me/stuff', async (req, reply) => {
+    const me = caller(req.headers.authorization);
+    if (!me) return reply.code(401).send({ error: 'unauthorized' });
+    return { entries: things.filter((t) => t.owner === me).map(({ id, title, notes }) => ({ id, title, notes })) };
+  });
+  app.get('/things/:ref', async (req, reply) => {
+    if (!caller(req.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+    const found = things.find((t) => t.id === (req.params as { ref: string }).ref);
+    return found ? { id: found.id, title: found.title, notes: found.notes } : reply.code(404).send({ error: 'not found' });
   });
   app.get('/receipts/:receiptKey', async (req, reply) => {
     if (!caller(req.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
