@@ -39,6 +39,11 @@ export function nameKind(name: string): string {
   return `name:${name.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
 }
 
+/** How a finding names an object: its kind (`workout`), or the parameter that took it when the kind is a match rule's (`book_title`). */
+export function objectLabel(kind: string, parameter: string): string {
+  return kind.includes(':') ? parameter : kind;
+}
+
 /** The kind a single-parameter read accepts by the shape of what it answers (see `consumerShapes`). */
 export function shapeKind(op: Pick<Operation, 'operationId'>, parameter: string): string {
   return `shape:${op.operationId}:${parameter}`;

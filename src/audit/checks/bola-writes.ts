@@ -1,6 +1,6 @@
 import type { AuditRequest } from '../http-client.js';
 import type { Identity } from '../identities.js';
-import { objectsForParameter, referenceKind, referenceListKind, referenceParameters } from '../references.js';
+import { objectLabel, objectsForParameter, referenceKind, referenceListKind, referenceParameters } from '../references.js';
 import { owaspFor } from '../report-model.js';
 import { markerProperty, newMarker, propertiesOf, sampleBody } from '../sample.js';
 import type { CoverageValue } from '../report-model.js';
@@ -104,7 +104,7 @@ async function attempt(ctx: AuditContext, op: Operation, reference: Reference, o
     operation: reportOperation(op),
     owner: object.owner,
     caller: caller.name,
-    title: `${caller.name} ${verb} ${object.owner}'s ${takeover ? 'account' : object.kind} through ${op.method} ${op.path}${via}`,
+    title: `${caller.name} ${verb} ${object.owner}'s ${takeover ? 'account' : objectLabel(object.kind, reference.name)} through ${op.method} ${op.path}${via}`,
     evidence: `${response.status}; ${evidence}`,
     curl: ctx.client.curlFor(caller.name, request),
   });

@@ -1,4 +1,4 @@
-import { objectsForParameter, referenceParameters } from '../references.js';
+import { objectLabel, objectsForParameter, referenceParameters } from '../references.js';
 import type { AuditResponse } from '../http-client.js';
 import { owaspFor, redactSecret } from '../report-model.js';
 import { looksAdministrative } from './bfla.js';
@@ -49,7 +49,7 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
         operation: reportOperation(op),
         owner: object.owner,
         caller: caller.name,
-        title: `${caller.name} reads ${object.owner}'s ${object.kind} through ${op.method} ${op.path}`,
+        title: `${caller.name} reads ${object.owner}'s ${objectLabel(object.kind, parameter)} through ${op.method} ${op.path}`,
         evidence: `${response.status}; ${evidence}`,
         curl: ctx.client.curlFor(caller.name, request),
       });
