@@ -16,6 +16,7 @@ import { startNoAuthApi } from './support/vulnerable-apis/no-auth.js';
 import { startNoop204Api } from './support/vulnerable-apis/noop-204.js';
 import { startBolaQueryApi } from './support/vulnerable-apis/bola-query.js';
 import { startBolaLinksApi } from './support/vulnerable-apis/bola-links.js';
+import { startLikesApi } from './support/vulnerable-apis/likes.js';
 import { type BookShelfApi, startBookShelfApi } from './support/vulnerable-apis/book-shelf.js';
 import { startSignUpApi } from './support/vulnerable-apis/sign-up.js';
 
@@ -167,6 +168,12 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
 
   it('bola through a link, a compound name and a schema shape: {receiptKey}, {orderNumber} and {ref} each found', async () => {
     await expectFindings(startBolaLinksApi, {}, ['bola GET /orders/{orderNumber}', 'bola GET /receipts/{receiptKey}', 'bola GET /things/{ref}']);
+  }, 15_000);
+
+  it('a sound API where members like each other\'s posts: a change by an allowed action is not BOLA', async () => {
+    const report = await expectFindings(startLikesApi, destructive, []);
+    expect(report.coverage.find((r) => r.operation.path === '/posts/{postId}/like')?.checks.bola).toBe('tested');
+    expect(report.coverage.find((r) => r.operation.path === '/posts/{postId}' && r.operation.method === 'PATCH')?.checks.bola).toBe('tested');
   }, 15_000);
 
   it('login-throttling: unlimited wrong passwords', async () => {

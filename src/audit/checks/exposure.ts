@@ -49,14 +49,14 @@ export function checkExposure(ctx: AuditContext): void {
 }
 
 /** Property names of a password or its hash: neither should ever leave the server, not even to its owner. */
-const passwordKeys = /^(password|passwd|pwd|pass|password_?hash|hashed_?password|pass(word)?_?digest|encrypted_?password)$/i;
+const passwordKeys = /^(password|passwd|pwd|password_?hash|hashed_?password|pass(word)?_?digest|encrypted_?password)$/i;
 
 /** A password or password hash in any answer, to anyone: one finding per operation. */
 function checkPasswords(ctx: AuditContext): void {
   const emitted = new Set<Operation>();
   for (const exchange of ctx.exchanges) {
     if (emitted.has(exchange.op) || !servedData(exchange.response)) continue;
-    const leaf = leaves(exchange.response.json).find((l) => passwordKeys.test(l.key) && l.value.length >= 3);
+    const leaf = leaves(exchange.response.json).find((l) => passwordKeys.test(l.key) && l.value.length >= 3 && !/^(true|false|null)$/.test(l.value));
     if (!leaf) continue;
     emitted.add(exchange.op);
     setCell(ctx, exchange.op, exchange.identity, 'leaked');

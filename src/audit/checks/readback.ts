@@ -102,11 +102,15 @@ export function changedKeys(before: Snapshot, after: Snapshot): string[] {
   return [...keys].filter((key) => a.get(key) !== b.get(key));
 }
 
-/** What a write did to an object, as its owner sees it; undefined when nothing it did shows. */
-export function writeEffect(before: Snapshot, after: Snapshot, marker?: string): string | undefined {
+/**
+ * What a write did to an object, as its owner sees it; undefined when nothing it did shows. With
+ * `anyChange` false only deletion and the marker count: a POST action on someone else's object
+ * (a like, a vote, a follow) changes it by design.
+ */
+export function writeEffect(before: Snapshot, after: Snapshot, marker?: string, anyChange = true): string | undefined {
   if (before.served && !after.served) return `the object is gone (the owner's read answered ${before.response?.status ?? '-'} before, ${after.response?.status ?? '-'} after)`;
   if (marker !== undefined && after.text.includes(marker) && !before.text.includes(marker)) return `the written marker ${marker.slice(0, 4)}… now shows in the owner's read`;
-  if (marker !== undefined) return undefined;
+  if (marker !== undefined || !anyChange) return undefined;
   const changed = changedKeys(before, after);
   return changed.length > 0 ? `the owner's read changed in ${changed.slice(0, 5).join(', ')}` : undefined;
 }
