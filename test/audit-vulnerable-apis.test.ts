@@ -29,6 +29,7 @@ import { startSignUpApi } from './support/vulnerable-apis/sign-up.js';
 interface Mode {
   allowWrites?: boolean;
   allowDestructive?: boolean;
+  exclude?: string[];
 }
 
 const writes: Mode = { allowWrites: true };
@@ -174,6 +175,11 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
     const report = await expectFindings(startLikesApi, destructive, []);
     expect(report.coverage.find((r) => r.operation.path === '/posts/{postId}/like')?.checks.bola).toBe('tested');
     expect(report.coverage.find((r) => r.operation.path === '/posts/{postId}' && r.operation.method === 'PATCH')?.checks.bola).toBe('tested');
+  }, 15_000);
+
+  it('an excluded login operation is not hammered with wrong passwords', async () => {
+    const report = await expectFindings(startLoginThrottlingApi, { exclude: ['POST /auth/login'] }, []);
+    expect(report.coverage.some((r) => r.operation.path === '/auth/login')).toBe(false);
   }, 15_000);
 
   it('login-throttling: unlimited wrong passwords', async () => {

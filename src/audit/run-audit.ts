@@ -66,6 +66,7 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
     client,
     identities: options.identities,
     operations,
+    specOperations: options.spec.operations,
     allowWrites: options.allowWrites ?? false,
     allowDestructive: options.allowDestructive ?? false,
     harvest: { objects: [], sensitive: new Map(), selves: new Map(), creations: [] },

@@ -49,7 +49,10 @@ export interface Exchange {
 export interface AuditContext {
   client: AuditClient;
   identities: IdentitiesFile;
+  /** The operations selected by --include/--exclude. */
   operations: readonly Operation[];
+  /** Every operation of the spec, selected or not. */
+  specOperations: readonly Operation[];
   allowWrites: boolean;
   allowDestructive: boolean;
   harvest: Harvest;
