@@ -124,13 +124,14 @@ function sampleObject(schema: Schema, options: SampleOptions, depth: number): Re
   const properties = isRecord(schema.properties) ? (schema.properties as Record<string, Schema>) : {};
   const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : []);
   const minProperties = typeof schema.minProperties === 'number' ? schema.minProperties : 0;
-  const chosen = Object.keys(properties).filter((key) => required.has(key));
+  // Required names the schema forgot to describe are sent as strings rather than left out.
+  const chosen = [...Object.keys(properties).filter((key) => required.has(key)), ...[...required].filter((key) => !(key in properties))];
   for (const key of Object.keys(properties)) {
     if (chosen.length >= minProperties) break;
     if (!chosen.includes(key) && (properties[key] as Schema).readOnly !== true) chosen.push(key);
   }
   const body: Record<string, unknown> = {};
-  for (const key of chosen) body[key] = sampleValue(properties[key] as Schema, key, options, depth + 1);
+  for (const key of chosen) body[key] = sampleValue(properties[key] ?? { type: 'string' }, key, options, depth + 1);
   return body;
 }
 

@@ -160,6 +160,7 @@ export function reported(ctx: AuditContext, check: Check, op: Operation, owner: 
   );
 }
 
+/** Whether a finding of this check already names this operation and caller, whoever the owner. */
 export function reportedAnyOwner(ctx: AuditContext, check: Check, op: Operation, caller: string): boolean {
   return ctx.findings.some((f) => f.check === check && f.operation.method === op.method && f.operation.path === op.path && f.caller === caller);
 }
