@@ -229,6 +229,37 @@ describe('loadSpec: URLs', () => {
   });
 });
 
+describe('loadSpec: what specs often leave out', () => {
+  it('adds undeclared path placeholders as path parameters, and reads links', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'audit-spec-'));
+    try {
+      const file = path.join(dir, 'spec.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          openapi: '3.0.3',
+          info: { title: 'sparse', version: '1' },
+          paths: {
+            '/teams/{teamId}/members/{memberId}': {
+              parameters: [{ name: 'teamId', in: 'path', required: true, schema: { type: 'integer' } }],
+              get: { responses: { 200: { description: 'a member', links: { team: { operationId: 'getTeam', parameters: { teamId: '$response.body#/teamId' } }, odd: { operationRef: '#/x' } } } } },
+            },
+          },
+        }),
+      );
+      const spec = await loadSpec(file);
+      const op = operation(spec, 'GET', '/teams/{teamId}/members/{memberId}');
+      expect(op.parameters.map((p) => [p.name, p.in, p.required, p.schema?.type])).toEqual([
+        ['teamId', 'path', true, 'integer'],
+        ['memberId', 'path', true, undefined],
+      ]);
+      expect(op.responses['200']?.links).toEqual([{ operationId: 'getTeam', parameters: { teamId: '$response.body#/teamId' } }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('matchesPattern', () => {
   const op = { method: 'GET', path: '/users/{userId}/workouts', operationId: 'listUserWorkouts' };
 

@@ -242,7 +242,13 @@ function buildOperation(
   // Operation-level parameters override path-level ones with the same name and location.
   const key = (p: Parameter) => `${p.in}\u0000${p.name}`;
   const ownKeys = new Set(own.map(key));
-  const parameters = [...itemParameters.filter((p) => !ownKeys.has(key(p))), ...own];
+  const declared = [...itemParameters.filter((p) => !ownKeys.has(key(p))), ...own];
+  // Specs often forget to declare a path's `{placeholders}`: they are path parameters all the same.
+  const implicit = [...template.matchAll(/\{([^}/]+)\}/g)]
+    .map((m) => m[1] as string)
+    .filter((name) => !declared.some((p) => p.in === 'path' && p.name === name))
+    .map((name): Parameter => ({ name, in: 'path', required: true, schema: undefined }));
+  const parameters = [...declared, ...implicit];
   const extensions = Object.fromEntries(Object.entries(raw).filter(([name]) => name.startsWith('x-')));
   return {
     method: upper,
