@@ -45,6 +45,9 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
     return setCoverage(ctx, op, 'bola', `skipped: no harvested object for ${references.map((r) => r.name).join(', ')}`);
   }
   const callers = ctx.identities.identities.filter((i) => i.credential.kind !== 'none' && !isAdmin(i));
+  if (!references.some((r) => r.targets.some((o) => callers.some((c) => c.name !== o.owner)))) {
+    return setCoverage(ctx, op, 'bola', 'skipped: no other non-admin identity to try the objects with');
+  }
   let tested = false;
   let reason: CoverageValue = 'skipped: no read shows the objects, so the writes cannot be verified';
   for (const reference of references) {

@@ -29,6 +29,9 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   const targets = references.flatMap((parameter) => objectsFor(ctx, op, parameter.name));
   if (targets.length === 0) return setCoverage(ctx, op, 'bola', `skipped: no harvested object for ${references.map((p) => p.name).join(', ')}`);
   const callers = ctx.identities.identities.filter((i) => i.credential.kind !== 'none' && !isAdmin(i));
+  if (!targets.some(({ object }) => callers.some((c) => c.name !== object.owner))) {
+    return setCoverage(ctx, op, 'bola', 'skipped: no other non-admin identity to try the objects with');
+  }
   let tested = false;
   for (const { parameter, object } of targets) {
     const request = buildRequest(ctx, op, { [parameter]: object.value }, object.owner);
@@ -55,7 +58,7 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
       });
     }
   }
-  setCoverage(ctx, op, 'bola', tested ? 'tested' : 'skipped: the owners\' own reads returned no data to compare');
+  setCoverage(ctx, op, 'bola', tested ? 'tested' : ctx.exhausted ? 'skipped: request budget exhausted' : "skipped: the owners' own reads returned no data to compare");
 }
 
 /**
