@@ -15,9 +15,9 @@ const loginKey = /^(login|user(name)?|user_name|name|email|mail)$/i;
 /**
  * Mass assignment at sign-up (API3, with --allow-writes), where it does the most harm: a new
  * account registered with `role: admin`, `isAdmin`, `verified`... added to the body, then signed
- * in through the identities' own login recipe, and its "me" reads checked for the injected
- * values. The login and the reads go through a client of their own for the new account, within
- * the request budget that is left.
+ * in through the identities' own login recipe and read back wherever it shows ("me" reads,
+ * reads by username, list items) for the injected values. The login and the reads go through a
+ * client of their own for the new account, within the request budget that is left.
  */
 export async function checkRegistration(ctx: AuditContext, options: AuditClientOptions): Promise<void> {
   for (const op of ctx.operations.filter(isRegistration)) {
@@ -67,7 +67,8 @@ async function probe(ctx: AuditContext, op: Operation, template: Template, optio
   if (attempt.refused) return;
   const reads = await readAsNewAccount(ctx, template, attempt.body, options);
   // Without a read as the new account, the sign-up answer is evidence only if it is more than an echo.
-  const echo = attempt.response.json !== undefined && leaves(attempt.response.json).every((l) => l.key in attempt.body);
+  const sent = attempt.request.json as Record<string, unknown>;
+  const echo = attempt.response.json !== undefined && leaves(attempt.response.json).every((l) => l.key in sent);
   const evidence = reads.length > 0 ? reads : echo ? [] : [attempt.response.json];
   const stuck = Object.entries(attempt.sent).filter(([name, value]) => evidence.some((r) => holds(r, name, value)));
   if (stuck.length === 0) return;
