@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markerProperty, sampleBody } from '../src/audit/sample.js';
+import { markerProperty, sampleBody, sampleRequestBody } from '../src/audit/sample.js';
 import { type ApiSpec, loadSpec } from '../src/audit/spec.js';
 import { openDataLayer, type DataLayer } from '../src/data/data-layer.js';
 import { buildApp } from '../src/http/app.js';
@@ -61,6 +61,16 @@ describe('sampled request bodies', () => {
   ])('satisfy %s', (_name, schema) => {
     const body = sampleBody(schema);
     expect(ajv.validate(schema, body), `${ajv.errorsText()} in ${JSON.stringify(body)}`).toBe(true);
+  });
+
+  it('fill every listed property when the schema names none as required, except for a PATCH', () => {
+    const schema = { type: 'object', properties: { username: { type: 'string', example: 'John.Doe' }, age: { type: 'integer', example: 42 } } };
+    const full = sampleRequestBody({ method: 'POST', requestBody: { contentType: 'application/json', required: true, schema } }) as Record<string, unknown>;
+    expect(Object.keys(full).sort()).toEqual(['age', 'username']);
+    // A string example would repeat across sign-ups; other examples are kept.
+    expect(full.username).not.toBe('John.Doe');
+    expect(full.age).toBe(42);
+    expect(sampleRequestBody({ method: 'PATCH', requestBody: { contentType: 'application/json', required: true, schema } })).toEqual({});
   });
 
   it('are unique each time, so a write can be recognised when read back', () => {

@@ -3,7 +3,7 @@ import { call, looksDestructive, setCell } from './checks/context.js';
 import { leaves, looksSensitive, refused, servedData } from './checks/evidence.js';
 import type { Identity } from './identities.js';
 import { type ConsumerShape, consumerShapes, fittingShapes, isSelfPath, linkKind, nameKind, pathKind, referenceKind, referenceParameters, singular } from './references.js';
-import { type ReferenceLookup, sampleBody } from './sample.js';
+import { type ReferenceLookup, sampleRequestBody } from './sample.js';
 import type { Operation } from './spec.js';
 
 export type { Harvest, HarvestedObject };
@@ -225,7 +225,7 @@ async function create(ctx: AuditContext, members: readonly Identity[], objects: 
           const kind = referenceKind(property, '');
           return (objects.find((o) => o.kind === kind && o.owner === identity.name) ?? objects.find((o) => o.kind === kind))?.value;
         };
-        const request = { method: op.method, path: op.path, json: sampleBody(op.requestBody?.schema, { references }) };
+        const request = { method: op.method, path: op.path, json: sampleRequestBody(op, { references }) };
         const response = await call(ctx, op, identity.name, request);
         if (!response || response.status < 200 || response.status >= 300 || refused(response)) return;
         const id = createdId(op, response);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Schema } from './spec.js';
+import type { Operation, Schema } from './spec.js';
 
 /**
  * Request bodies made from a spec's schemas. An authorization probe must pass validation first,
@@ -14,6 +14,12 @@ export interface SampleOptions {
   /** Properties to set beyond the required ones, with their values as given. */
   set?: Record<string, unknown>;
   references?: ReferenceLookup;
+  /**
+   * Only what the schema requires (a PATCH). Otherwise an object schema that lists properties but
+   * says nothing of which are required gets them all: such specs are incomplete more often than
+   * their servers are lenient.
+   */
+  partial?: boolean;
 }
 
 /** Nested schemas deeper than this are cut short; cyclic `$ref`s would otherwise never end. */
@@ -22,6 +28,11 @@ const maxDepth = 6;
 /** A short, lower-case, unique string: fits patterns like `^[a-z0-9_]{3,30}$` and is easy to spot in an answer. */
 export function newMarker(): string {
   return `pa${randomBytes(5).toString('hex')}`;
+}
+
+/** The body for an operation: partial for a PATCH, complete otherwise (see `SampleOptions.partial`). */
+export function sampleRequestBody(op: Pick<Operation, 'method' | 'requestBody'>, options: SampleOptions = {}): unknown {
+  return op.requestBody === undefined ? undefined : sampleBody(op.requestBody.schema, { partial: op.method === 'PATCH', ...options });
 }
 
 /** A body for `schema`: its required properties (and `minProperties` more), plus `options.set`. */
@@ -101,10 +112,15 @@ function sampleValue(raw: Schema, name: string, options: SampleOptions, depth: n
   const schema = flatten(raw);
   if (schema.const !== undefined) return schema.const;
   if (Array.isArray(schema.enum)) return schema.enum.find((v) => v !== null) ?? schema.enum[0];
-  if (schema.example !== undefined && !/(id|ids)$/i.test(name)) return schema.example;
-  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
-  if (schema.default !== undefined) return schema.default;
-  switch (typeOf(schema)) {
+  const type = typeOf(schema) ?? (typeof schema.example === 'string' ? 'string' : undefined);
+  // Strings are made unique (a second sign-up with the spec's example name would be refused);
+  // other examples and defaults are good values as they are.
+  if (type !== 'string' && type !== 'object' && type !== 'array') {
+    if (schema.example !== undefined && !/(id|ids)$/i.test(name)) return schema.example;
+    if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
+    if (schema.default !== undefined) return schema.default;
+  }
+  switch (type) {
     case 'object':
       return depth >= maxDepth ? {} : sampleObject(schema, options, depth);
     case 'array':
@@ -122,7 +138,9 @@ function sampleValue(raw: Schema, name: string, options: SampleOptions, depth: n
 
 function sampleObject(schema: Schema, options: SampleOptions, depth: number): Record<string, unknown> {
   const properties = isRecord(schema.properties) ? (schema.properties as Record<string, Schema>) : {};
-  const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : []);
+  const declared = Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : undefined;
+  const writable = Object.keys(properties).filter((key) => (properties[key] as Schema).readOnly !== true);
+  const required = new Set(declared ?? (options.partial ? [] : writable));
   const minProperties = typeof schema.minProperties === 'number' ? schema.minProperties : 0;
   // Required names the schema forgot to describe are sent as strings rather than left out.
   const chosen = [...Object.keys(properties).filter((key) => required.has(key)), ...[...required].filter((key) => !(key in properties))];
@@ -180,20 +198,20 @@ function sampleString(schema: Schema, name: string, options: SampleOptions): str
   if (/pass|pwd/i.test(name)) text = `Pa-${randomBytes(6).toString('hex')}-${randomBytes(6).toString('hex')}!9`;
   const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : 64;
-  if (typeof schema.pattern === 'string') text = matchingPattern(schema.pattern, text) ?? text;
+  if (typeof schema.pattern === 'string') text = matchingPattern(schema.pattern, text, schema.example) ?? text;
   if (text.length < min) text = text.padEnd(min, '0');
   return text.slice(0, Math.max(min, Math.min(max, text.length)));
 }
 
 /** A few common shapes tried against a `pattern`; undefined when none fits. */
-function matchingPattern(pattern: string, marker: string): string | undefined {
+function matchingPattern(pattern: string, marker: string, example: unknown): string | undefined {
   let regex: RegExp;
   try {
     regex = new RegExp(pattern, 'u');
   } catch {
     return undefined;
   }
-  const candidates = [marker, marker.toUpperCase(), marker.replace(/[^0-9]/g, '1'), 'Paceline1', 'aaaa', '0000', 'a-b', 'AB12'];
+  const candidates = [marker, marker.toUpperCase(), marker.replace(/[^0-9]/g, '1'), ...(typeof example === 'string' ? [example] : []), 'Paceline1', 'aaaa', '0000', 'a-b', 'AB12'];
   return candidates.find((candidate) => regex.test(candidate));
 }
 

@@ -1,7 +1,7 @@
 import type { Identity } from '../identities.js';
 import { objectsForParameter, referenceParameters } from '../references.js';
 import { owaspFor } from '../report-model.js';
-import { sampleBody } from '../sample.js';
+import { sampleRequestBody } from '../sample.js';
 import type { Operation } from '../spec.js';
 import { type AuditContext, call, type HarvestedObject, isAdmin, isSafeMethod, looksDestructive, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
 import { servedData } from './evidence.js';
@@ -80,7 +80,7 @@ async function tryWrite(ctx: AuditContext, op: Operation, caller: Identity, admi
   const readback = readBackFor(ctx, op, params, object);
   const reader = admin ?? object?.owner;
   const before = readback && reader ? await readBack(ctx, reader, readback) : undefined;
-  const body = op.requestBody ? sampleBody(op.requestBody.schema) : undefined;
+  const body = sampleRequestBody(op);
   const request = buildRequest(ctx, op, params, caller.name, body);
   const response = await call(ctx, op, caller.name, request);
   if (!response) return undefined;

@@ -2,7 +2,7 @@ import type { AuditRequest } from '../http-client.js';
 import type { Identity } from '../identities.js';
 import { objectLabel, objectsForParameter, referenceKind, referenceListKind, referenceParameters } from '../references.js';
 import { owaspFor } from '../report-model.js';
-import { markerProperty, newMarker, propertiesOf, sampleBody } from '../sample.js';
+import { markerProperty, newMarker, propertiesOf, sampleRequestBody } from '../sample.js';
 import type { CoverageValue } from '../report-model.js';
 import type { Operation } from '../spec.js';
 import { looksAdministrative } from './bfla.js';
@@ -86,7 +86,7 @@ async function attempt(ctx: AuditContext, op: Operation, reference: Reference, o
   if (reference.where === 'body') set[reference.name] = object.value;
   if (reference.where === 'body-list') set[reference.name] = [object.value];
   const own = (property: string) => ctx.harvest.objects.find((o) => o.owner === caller.name && o.kind === referenceKind(property, ''))?.value;
-  const body = op.requestBody ? sampleBody(schema, { set, references: own }) : undefined;
+  const body = sampleRequestBody(op, { set, references: own });
   const request = buildRequest(ctx, op, params, caller.name, body);
   const response = await call(ctx, op, caller.name, request);
   if (!response) return 'unverifiable';

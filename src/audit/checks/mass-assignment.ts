@@ -2,7 +2,7 @@ import type { AuditRequest } from '../http-client.js';
 import { isCreateOperation, createdId } from '../harvest.js';
 import { objectsForParameter, pathKind, referenceParameters } from '../references.js';
 import { type CoverageValue, owaspFor } from '../report-model.js';
-import { flatten, markerProperty, newMarker, propertiesOf, sampleBody, typeOf } from '../sample.js';
+import { flatten, markerProperty, newMarker, propertiesOf, sampleRequestBody, typeOf } from '../sample.js';
 import type { Operation, Schema } from '../spec.js';
 import { looksAdministrative } from './bfla.js';
 import { type AuditContext, call, type HarvestedObject, isAdmin, isLogin, isRegistration, isSafeMethod, looksDestructive, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
@@ -114,7 +114,7 @@ function planFor(ctx: AuditContext, op: Operation): Plan | CoverageValue {
     if (!readback) continue;
     // An update needs some property to carry: a marker where one fits, else the schema's required ones.
     const markerName = markerProperty(schema);
-    const base = sampleBody(schema, markerName ? { set: { [markerName]: newMarker() } } : {}) as Record<string, unknown>;
+    const base = sampleRequestBody(op, markerName ? { set: { [markerName]: newMarker() } } : {}) as Record<string, unknown>;
     return { identity: member.name, params, readback, base };
   }
   return references.length > 0 ? 'skipped: no identity owns an object this operation takes' : 'skipped: no read shows what this operation changes';

@@ -1,6 +1,6 @@
 import { objectsForParameter, referenceParameters } from '../references.js';
 import { owaspFor } from '../report-model.js';
-import { markerProperty, newMarker, sampleBody } from '../sample.js';
+import { markerProperty, newMarker, sampleRequestBody } from '../sample.js';
 import type { Operation } from '../spec.js';
 import { type AuditContext, call, type HarvestedObject, isSafeMethod, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
 import { servedData } from './evidence.js';
@@ -29,7 +29,7 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   const write = !isSafeMethod(op.method);
   const markerName = write ? markerProperty(op.requestBody?.schema) : undefined;
   const marker = markerName === undefined ? undefined : newMarker();
-  const body = op.requestBody ? sampleBody(op.requestBody.schema, markerName && marker ? { set: { [markerName]: marker } } : {}) : undefined;
+  const body = sampleRequestBody(op, markerName && marker ? { set: { [markerName]: marker } } : {});
   const request = buildRequest(ctx, op, params, owner, body);
   // A write is judged by its effect on the owner's object as well: a 204 may have changed it.
   const readback = write ? readBackFor(ctx, op, params, object) : undefined;

@@ -2,7 +2,7 @@ import { type AuditClientOptions, type AuditResponse, BudgetExhausted, LoginFail
 import type { Identity, LoginRecipe } from '../identities.js';
 import { isSelfPath } from '../references.js';
 import { owaspFor } from '../report-model.js';
-import { propertiesOf, sampleBody } from '../sample.js';
+import { propertiesOf, sampleRequestBody } from '../sample.js';
 import type { Operation } from '../spec.js';
 import { type AuditContext, call, isRegistration, looksDestructive, methodBlocked, reportOperation, setCell, setCoverage } from './context.js';
 import { leaves, refused, servedData } from './evidence.js';
@@ -86,7 +86,7 @@ async function probe(ctx: AuditContext, op: Operation, template: Template, optio
 }
 
 async function register(ctx: AuditContext, op: Operation, injected: Record<string, unknown>) {
-  const body = sampleBody(op.requestBody?.schema) as Record<string, unknown>;
+  const body = sampleRequestBody(op) as Record<string, unknown>;
   const request = { method: op.method, path: op.path, json: { ...body, ...injected } };
   const response = await call(ctx, op, 'anonymous', request);
   if (!response) return undefined;

@@ -1,7 +1,9 @@
 /**
  * A small third-party-style API with several flaws at once and an incomplete spec, shaped like the
  * training APIs security teams practise on: versioned paths, a token in `auth_token`, books named
- * by title rather than id, no response schemas, and one secured read whose spec forgot `security`.
+ * by title rather than id, no response schemas, no security declared anywhere, request schemas that
+ * list properties without saying which are required (the server requires them all), and fixed
+ * `example` values (a second sign-up with the example name would be refused).
  * Flaws: a debug list with every password (exposure), any member reads any book's secret (BOLA),
  * any member sets any member's password (BOLA, account takeover), sign-up stores `admin` (mass
  * assignment, visible in the debug list), and logins are never throttled. `GET /createdb` resets
@@ -48,7 +50,6 @@ export async function startBookShelfApi(): Promise<BookShelfApi> {
     const name = sessions.get((authorization ?? '').replace(/^Bearer /, ''));
     return state.accounts.find((a) => a.username === name);
   };
-  const bearer = [{ bearer: [] }];
   const titleParam = { name: 'book_title', in: 'path', required: true, schema: { type: 'string' } };
   const usernameParam = { name: 'username', in: 'path', required: true, schema: { type: 'string' } };
   const done = { 200: { description: 'done' } };
@@ -57,24 +58,25 @@ export async function startBookShelfApi(): Promise<BookShelfApi> {
     '/users/v1': { get: { operationId: 'listUsers', responses: done } },
     '/users/v1/_debug': { get: { operationId: 'debugUsers', responses: done } },
     '/users/v1/register': {
-      post: { operationId: 'register', requestBody: jsonBody({ type: 'object', required: ['username', 'password', 'email'], properties: { username: { type: 'string' }, password: { type: 'string' }, email: { type: 'string' } } }), responses: done },
+      post: { operationId: 'register', requestBody: jsonBody({ type: 'object', properties: { username: { type: 'string', example: 'John.Doe' }, password: { type: 'string', example: 'password123' }, email: { type: 'string', example: 'user@tempmail.com' } } }), responses: done },
     },
     '/users/v1/login': {
-      post: { operationId: 'login', requestBody: jsonBody({ type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } }), responses: done },
+      post: { operationId: 'login', requestBody: jsonBody({ type: 'object', properties: { username: { type: 'string', example: 'John.Doe' }, password: { type: 'string', example: 'password123' } } }), responses: done },
     },
     '/users/v1/{username}': { get: { operationId: 'getUser', parameters: [usernameParam], responses: done } },
     '/users/v1/{username}/password': {
-      put: { operationId: 'updatePassword', security: bearer, parameters: [usernameParam], requestBody: jsonBody({ type: 'object', required: ['password'], properties: { password: { type: 'string' } } }), responses: { 204: { description: 'changed' } } },
+      put: { operationId: 'updatePassword', parameters: [usernameParam], requestBody: jsonBody({ type: 'object', properties: { password: { type: 'string', example: 'pass4' } } }), responses: { 204: { description: 'changed' } } },
     },
     '/books/v1': {
       get: { operationId: 'listBooks', responses: done },
-      post: { operationId: 'addBook', security: bearer, requestBody: jsonBody({ type: 'object', required: ['book_title', 'secret'], properties: { book_title: { type: 'string' }, secret: { type: 'string' } } }), responses: done },
+      post: { operationId: 'addBook', requestBody: jsonBody({ type: 'object', properties: { book_title: { type: 'string', example: 'book99' }, secret: { type: 'string', example: 'pass1secret' } } }), responses: done },
     },
-    // The spec forgot `security` here; the API does require a token.
+    // Like every operation here, the spec declares no security; the API does require a token.
     '/books/v1/{book_title}': { get: { operationId: 'getBook', parameters: [titleParam], responses: done } },
   });
-  // Security is declared per operation only, and one secured read forgot it.
+  // No security is declared at all, as in many hand-written specs.
   delete doc.security;
+  delete (doc.components as Record<string, unknown>).securitySchemes;
   const app = newApp(doc);
   const fail = (message: string) => ({ status: 'fail', message });
   app.get('/createdb', async () => {
