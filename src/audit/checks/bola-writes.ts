@@ -93,7 +93,8 @@ async function attempt(ctx: AuditContext, op: Operation, reference: Reference, o
   const after = readback && before?.served ? await readBack(ctx, object.owner, readback) : undefined;
   // PUT and PATCH change the object they name, so any change counts; other writes must show the marker or a deletion.
   const effect = before?.served && after ? writeEffect(before, after, marker, op.method === 'PUT' || op.method === 'PATCH') : undefined;
-  const takeover = password && response.status < 300 ? await lockedOut(ctx, op, request, caller.name, object.owner, password) : undefined;
+  // Whatever the status said (some APIs answer 500 after the change is made), the login decides.
+  const takeover = password ? await lockedOut(ctx, op, request, caller.name, object.owner, password) : undefined;
   const leaked = before?.response ? leakEvidence(ctx, object, before.response, response, reference.where !== 'parameter') : undefined;
   const evidence = takeover ?? effect ?? leaked;
   setCell(ctx, op, caller.name, evidence ? 'leaked' : 'denied');
