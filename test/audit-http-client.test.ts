@@ -61,6 +61,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return send(200, { data: { token } }, { 'x-auth-token': token, 'set-cookie': `session=${token}; Path=/; HttpOnly` });
   }
   if (path === '/hang') return; // never answers
+  if (path === '/python-dict') return void res.writeHead(200, { 'content-type': 'application/json' }).end("{'username': 'name1', 'email': 'mail1@mail.com', 'admin': True}");
   if (path === '/rate-limited') {
     state.rateLimited += 1;
     return state.rateLimited === 1 ? send(429, { error: 'slow down' }, { 'retry-after': '1' }) : send(200, { ok: true });
@@ -338,6 +339,13 @@ describe('throttling', () => {
     const api = client({ concurrency: 2 });
     await Promise.all(Array.from({ length: 6 }, () => api.send('bob', get('/slow'))));
     expect(state.maxInFlight).toBe(2);
+  });
+});
+
+describe('answers labelled JSON that are not', () => {
+  it('reads a printed Python dict as the object it shows', async () => {
+    const answer = await client().send('bob', get('/python-dict'));
+    expect(answer.json).toEqual({ username: 'name1', email: 'mail1@mail.com', admin: true });
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import YAML from 'yaml';
 import { AuditInputError } from './audit-error.js';
 import type { IdentitiesFile, Identity, LoginRecipe, TokenLocation, TokenUse } from './identities.js';
 import { RateLimiter, Semaphore } from './rate-limit.js';
@@ -451,10 +452,25 @@ function toResponse(res: Response, bodyText: string, durationMs: number): AuditR
   });
   const response: AuditResponse = { status: res.status, headers, bodyText, durationMs };
   if (/[/+]json\b/i.test(headers['content-type'] ?? '')) {
-    const json = parseJson(bodyText);
+    const json = parseJson(bodyText) ?? parseLooseJson(bodyText);
     if (json !== undefined) response.json = json;
   }
   return response;
+}
+
+/**
+ * A body labelled JSON that is not, such as a printed Python dict (`{'email': 'a@b.c'}`): read as
+ * a YAML flow collection, which accepts single quotes, so its fields can still be judged.
+ */
+function parseLooseJson(text: string): unknown {
+  const trimmed = text.trim();
+  if (!/^[[{]/.test(trimmed) || trimmed.length > 1_000_000) return undefined;
+  try {
+    const value: unknown = YAML.parse(trimmed);
+    return typeof value === 'object' && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseJson(text: string): unknown {
