@@ -41,6 +41,18 @@ export async function harvest(ctx: AuditContext): Promise<Harvest> {
   const wanted: Wanted = { names: wantedNames(ctx.operations), shapes: consumerShapes(ctx.operations) };
   const members = ctx.identities.identities.filter((i) => i.credential.kind !== 'none');
   const producers = ctx.operations.filter((op) => op.method === 'GET' && !op.parameters.some((p) => p.in === 'path'));
+  // Reads the spec leaves open are also made anonymously, so the exposure check sees what anyone gets.
+  const anonymous = ctx.identities.identities.find((i) => i.credential.kind === 'none')?.name;
+  if (anonymous !== undefined) {
+    await Promise.all(
+      producers
+        .filter((op) => op.security.length === 0)
+        .map(async (op) => {
+          const response = await call(ctx, op, anonymous, { method: 'GET', path: op.path });
+          if (response) setCell(ctx, op, anonymous, refused(response) ? 'denied' : 'allowed');
+        }),
+    );
+  }
   await Promise.all(
     members.flatMap((identity) =>
       producers.map(async (op) => {
@@ -227,6 +239,7 @@ async function create(ctx: AuditContext, members: readonly Identity[], objects: 
         };
         const request = { method: op.method, path: op.path, json: sampleRequestBody(op, { references }) };
         const response = await call(ctx, op, identity.name, request);
+        if (response) setCell(ctx, op, identity.name, refused(response) ? 'denied' : 'allowed');
         if (!response || response.status < 200 || response.status >= 300 || refused(response)) return;
         const id = createdId(op, response);
         creations.push({ op, identity: identity.name, request, response, ...(id !== undefined ? { id } : {}) });

@@ -55,11 +55,13 @@ const passwordKeys = /^(password|passwd|pwd|password_?hash|hashed_?password|pass
 function checkPasswords(ctx: AuditContext): void {
   const emitted = new Set<Operation>();
   for (const exchange of ctx.exchanges) {
-    if (emitted.has(exchange.op) || !servedData(exchange.response)) continue;
+    if (!servedData(exchange.response)) continue;
     const leaf = leaves(exchange.response.json).find((l) => passwordKeys.test(l.key) && l.value.length >= 3 && !/^(true|false|null)$/.test(l.value));
     if (!leaf) continue;
-    emitted.add(exchange.op);
+    // Every identity that got one is marked in the matrix; the finding is made once.
     setCell(ctx, exchange.op, exchange.identity, 'leaked');
+    if (emitted.has(exchange.op)) continue;
+    emitted.add(exchange.op);
     ctx.findings.push({
       check: 'data-exposure',
       owasp: owaspFor('data-exposure'),
