@@ -3,6 +3,7 @@ import { call, looksDestructive, setCell } from './checks/context.js';
 import { leaves, looksSensitive, refused, servedData } from './checks/evidence.js';
 import type { Identity } from './identities.js';
 import { type ConsumerShape, consumerShapes, fittingShapes, isSelfPath, linkKind, nameKind, pathKind, referenceKind, referenceParameters, singular } from './references.js';
+import { buildRequest } from './checks/requests.js';
 import { type ReferenceLookup, sampleRequestBody } from './sample.js';
 import type { Operation } from './spec.js';
 
@@ -48,7 +49,7 @@ export async function harvest(ctx: AuditContext): Promise<Harvest> {
       producers
         .filter((op) => op.security.length === 0)
         .map(async (op) => {
-          const response = await call(ctx, op, anonymous, { method: 'GET', path: op.path });
+          const response = await call(ctx, op, anonymous, buildRequest(ctx, op));
           if (response) setCell(ctx, op, anonymous, refused(response) ? 'denied' : 'allowed');
         }),
     );
@@ -56,7 +57,7 @@ export async function harvest(ctx: AuditContext): Promise<Harvest> {
   await Promise.all(
     members.flatMap((identity) =>
       producers.map(async (op) => {
-        const response = await call(ctx, op, identity.name, { method: 'GET', path: op.path });
+        const response = await call(ctx, op, identity.name, buildRequest(ctx, op));
         if (response) setCell(ctx, op, identity.name, refused(response) ? 'denied' : 'allowed');
         if (!response || !servedData(response) || response.json === undefined) return;
         collect(response.json, op, identity.name, wanted, sightings);

@@ -1,4 +1,4 @@
-import { type AuditClientOptions, type AuditResponse, BudgetExhausted, LoginFailed, createAuditClient } from '../http-client.js';
+import { type AuditClientOptions, type AuditRequest, type AuditResponse, BudgetExhausted, LoginFailed, createAuditClient } from '../http-client.js';
 import type { Identity, LoginRecipe } from '../identities.js';
 import { isSelfPath } from '../references.js';
 import { owaspFor } from '../report-model.js';
@@ -8,6 +8,7 @@ import { type AuditContext, call, isRegistration, looksDestructive, methodBlocke
 import { leaves, refused, servedData } from './evidence.js';
 import { findItem } from './readback.js';
 import { privilegedInjections } from './mass-assignment.js';
+import { buildRequest } from './requests.js';
 
 const passwordKey = /pass|pwd|secret/i;
 const loginKey = /^(login|user(name)?|user_name|name|email|mail)$/i;
@@ -119,25 +120,25 @@ async function readAsNewAccount(ctx: AuditContext, template: Template, registere
   const reads = ctx.operations.filter((op) => op.method === 'GET' && !looksDestructive(op));
   const found: unknown[] = [];
   let caller = account.name;
-  const read = async (path: string, item?: string): Promise<void> => {
+  const read = async (request: AuditRequest, item?: string): Promise<void> => {
     let response: AuditResponse;
     try {
-      response = await client.send(caller, { method: 'GET', path });
+      response = await client.send(caller, request);
     } catch (error) {
       if (!(error instanceof LoginFailed) || caller === anonymous.name) throw error;
       caller = anonymous.name;
-      response = await client.send(caller, { method: 'GET', path });
+      response = await client.send(caller, request);
     }
     if (!servedData(response)) return;
     const json = item === undefined ? response.json : findItem(response.json, item);
     if (json !== undefined) found.push(json);
   };
   try {
-    for (const op of reads.filter((o) => !o.parameters.some((p) => p.in === 'path'))) await read(op.path, isSelfPath(op) ? undefined : name);
+    for (const op of reads.filter((o) => !o.parameters.some((p) => p.in === 'path'))) await read(buildRequest(ctx, op), isSelfPath(op) ? undefined : name);
     for (const op of reads) {
       const path = op.parameters.filter((p) => p.in === 'path');
       if (path.length === 1 && path[0] && /^(user(name)?|login|name|email)$/i.test(path[0].name.replace(/[^a-z]/gi, ''))) {
-        await read(op.path.split(`{${path[0].name}}`).join(encodeURIComponent(name)));
+        await read(buildRequest(ctx, op, { [path[0].name]: name }));
       }
     }
   } catch (error) {
