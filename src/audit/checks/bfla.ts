@@ -14,6 +14,13 @@ const adminWords = /(^|[/_.-])(admin|administration|internal|manage|management|s
 export function looksAdministrative(op: Operation): boolean {
   const declared = op.extensions['x-paceline-access'] ?? op.extensions['x-access'];
   if (typeof declared === 'string') return declared.toLowerCase() === 'admin';
+  // Other vendors' extensions: `x-roles: [admin]`, `x-required-role: admin`, `x-admin: true`...
+  for (const [name, value] of Object.entries(op.extensions)) {
+    if (!/role|permission|access|admin|privilege/i.test(name)) continue;
+    if (value === true && /admin/i.test(name)) return true;
+    const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+    if (values.length > 0 && values.every((v) => /admin|superuser|staff|root/i.test(v))) return true;
+  }
   const scopes = op.security.flatMap((r) => Object.values(r).flat());
   if (scopes.some((s) => /admin/i.test(s))) return true;
   return adminWords.test(op.path) || op.tags.some((t) => /admin/i.test(t)) || /^admin/i.test(op.operationId);

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { looksAdministrative } from '../src/audit/checks/bfla.js';
+import { isRegistration, looksDestructive } from '../src/audit/checks/context.js';
+import type { Operation } from '../src/audit/spec.js';
+
+function op(method: string, path: string, extra: Partial<Operation> = {}): Operation {
+  return { method, path, operationId: `${method} ${path}`, tags: [], summary: undefined, parameters: [], requestBody: undefined, responses: {}, security: [], extensions: {}, ...extra };
+}
+
+/** How operations are classified before anything is sent: what is administrative, destructive, a sign-up. */
+describe('classifying operations', () => {
+  it.each([
+    ['an /admin path', op('GET', '/api/admin/users'), true],
+    ['an admin tag', op('GET', '/reports', { tags: ['Admin'] }), true],
+    ['an admin scope', op('POST', '/reports', { security: [{ oauth: ['admin:write'] }] }), true],
+    ["Paceline's access extension", op('GET', '/x', { extensions: { 'x-paceline-access': 'admin' } }), true],
+    ['a member access extension, even on an admin-looking path', op('GET', '/admin-guide', { extensions: { 'x-paceline-access': 'user' } }), false],
+    ['x-roles listing only admins', op('DELETE', '/users/{id}', { extensions: { 'x-roles': ['admin', 'superuser'] } }), true],
+    ['x-roles open to members too', op('GET', '/users/{id}', { extensions: { 'x-roles': ['admin', 'member'] } }), false],
+    ['x-admin: true', op('POST', '/flags', { extensions: { 'x-admin': true } }), true],
+    ['an ordinary read', op('GET', '/users/{id}'), false],
+    ['a word that merely contains admin', op('GET', '/administrators-contact'), false],
+  ])('administrative: %s', (_name, operation, expected) => {
+    expect(looksAdministrative(operation)).toBe(expected);
+  });
+
+  it.each([
+    [op('DELETE', '/notes/{id}'), true],
+    [op('GET', '/createdb'), true],
+    [op('POST', '/auth/logout'), true],
+    [op('PUT', '/users/{username}/password'), true],
+    [op('POST', '/cache/purge'), true],
+    [op('POST', '/notes'), false],
+    [op('PATCH', '/notes/{id}'), false],
+  ])('destructive: %s %s', (operation, expected) => {
+    expect(looksDestructive(operation)).toBe(expected);
+  });
+
+  it('knows a sign-up by its name and its password field', () => {
+    const body = (properties: Record<string, unknown>) => ({ contentType: 'application/json', required: true, schema: { type: 'object', properties } });
+    expect(isRegistration(op('POST', '/users/v1/register', { requestBody: body({ username: {}, password: {} }) }))).toBe(true);
+    expect(isRegistration(op('POST', '/signup', { requestBody: body({ email: {}, pwd: {} }) }))).toBe(true);
+    expect(isRegistration(op('POST', '/register', { requestBody: body({ eventId: {} }) }))).toBe(false);
+    expect(isRegistration(op('POST', '/notes', { requestBody: body({ password: {} }) }))).toBe(false);
+  });
+});
