@@ -13,13 +13,14 @@ export function checkExposure(ctx: AuditContext): void {
   const publicFields = new Set(ctx.identities.publicFields);
   const emitted = new Set<string>();
   const owners = ctx.identities.identities.filter((i) => i.credential.kind !== 'none');
+  const identifying = identifyingValues(ctx);
   for (const exchange of ctx.exchanges) {
     const caller = ctx.identities.identities.find((i) => i.name === exchange.identity);
     if (!caller || isAdmin(caller) || !servedData(exchange.response)) continue;
     const found = leaves(exchange.response.json).filter((l) => looksSensitive(l.key) && !publicFields.has(l.key));
     for (const owner of owners.filter((o) => o.name !== caller.name)) {
       const canary = owner.canaries.find((c) => exchange.response.bodyText.includes(c));
-      const values = ctx.harvest.sensitive.get(owner.name) ?? [];
+      const values = identifying.get(owner.name) ?? [];
       const field = found.find((l) => values.some((v) => v.key === l.key && v.value === l.value));
       if (!canary && !field) continue;
       setCell(ctx, exchange.op, caller.name, 'leaked');
@@ -46,6 +47,26 @@ export function checkExposure(ctx: AuditContext): void {
   for (const op of ctx.operations) {
     setCoverage(ctx, op, 'data-exposure', scanned.has(op) ? 'tested' : (methodBlocked(ctx, op) ?? 'skipped: no response was collected'));
   }
+}
+
+/**
+ * Per identity, the sensitive values of its own that single it out: long enough to be no
+ * coincidence (an e-mail, a birthday, a phone number, not a weight of 61 or a gender) and held by
+ * no other identity. Otherwise one member's own profile would "expose" another's gender.
+ */
+function identifyingValues(ctx: AuditContext): Map<string, { key: string; value: string }[]> {
+  const holders = new Map<string, Set<string>>();
+  for (const [identity, values] of ctx.harvest.sensitive) {
+    for (const v of values) holders.set(`${v.key}\u0000${v.value}`, (holders.get(`${v.key}\u0000${v.value}`) ?? new Set()).add(identity));
+  }
+  const identifying = new Map<string, { key: string; value: string }[]>();
+  for (const [identity, values] of ctx.harvest.sensitive) {
+    identifying.set(
+      identity,
+      values.filter((v) => v.value.length >= 6 && !/^\d{1,5}(\.\d+)?$/.test(v.value) && holders.get(`${v.key}\u0000${v.value}`)?.size === 1),
+    );
+  }
+  return identifying;
 }
 
 /** Property names of a password or its hash: neither should ever leave the server, not even to its owner. */

@@ -1,7 +1,8 @@
 /**
  * Sound: members like each other's posts, which changes the post (its like counter and the list
  * of who liked it) by design. Only the author may edit a post. Nothing here is a flaw, so an
- * audit with writes must report nothing: a change made by an allowed action is no BOLA.
+ * audit with writes must report nothing: a change made by an allowed action is no BOLA, and one
+ * member's own gender is not another's exposed because they happen to be the same.
  */
 import { randomBytes } from 'node:crypto';
 import { type VulnerableApi, canaries, jsonBody, newApp, openapi, schemes, serve } from './common.js';
@@ -36,7 +37,8 @@ export async function startLikesApi(): Promise<VulnerableApi> {
   app.get('/me', async (req, reply) => {
     const me = caller(req.headers.authorization);
     if (!me) return reply.code(401).send({ error: 'unauthorized' });
-    return { username: me, email: `${me}@example.org`, note: canaries[me] };
+    // Both members share a gender and a weight: values that single nobody out.
+    return { username: me, email: `${me}@example.org`, gender: 'female', weightKg: 70, note: canaries[me] };
   });
   app.get('/me/posts', async (req, reply) => {
     const me = caller(req.headers.authorization);
