@@ -17,6 +17,7 @@ import { startNoop204Api } from './support/vulnerable-apis/noop-204.js';
 import { startBolaQueryApi } from './support/vulnerable-apis/bola-query.js';
 import { startBolaLinksApi } from './support/vulnerable-apis/bola-links.js';
 import { startLikesApi } from './support/vulnerable-apis/likes.js';
+import { startPublicProfileApi } from './support/vulnerable-apis/public-profile.js';
 import { type BookShelfApi, startBookShelfApi } from './support/vulnerable-apis/book-shelf.js';
 import { startSignUpApi } from './support/vulnerable-apis/sign-up.js';
 
@@ -180,6 +181,11 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
   it('an excluded login operation is not hammered with wrong passwords', async () => {
     const report = await expectFindings(startLoginThrottlingApi, { exclude: ['POST /auth/login'] }, []);
     expect(report.coverage.some((r) => r.operation.path === '/auth/login')).toBe(false);
+  }, 15_000);
+
+  it('data-exposure, not BOLA: a profile anyone may read carries the birthday', async () => {
+    const report = await expectFindings(startPublicProfileApi, {}, ['data-exposure GET /profiles/{userId}']);
+    expect(report.findings.some((f) => f.caller === 'anonymous' || f.title.includes('to anyone'))).toBe(true);
   }, 15_000);
 
   it('login-throttling: unlimited wrong passwords', async () => {

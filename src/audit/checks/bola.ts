@@ -25,7 +25,7 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   const references = referenceParameters(op);
   if (references.length === 0 || looksAdministrative(op)) return setCoverage(ctx, op, 'bola', 'not applicable');
   // Specs are often incomplete: an operation without declared security is probed all the same.
-  if (op.security.length === 0) await readAnonymously(ctx, op);
+  const openToAll = op.security.length === 0 ? await readAnonymously(ctx, op) : new Set<string>();
   const targets = references.flatMap((parameter) => objectsFor(ctx, op, parameter.name));
   if (targets.length === 0) return setCoverage(ctx, op, 'bola', `skipped: no harvested object for ${references.map((p) => p.name).join(', ')}`);
   const callers = ctx.identities.identities.filter((i) => i.credential.kind !== 'none' && !isAdmin(i));
@@ -43,16 +43,22 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
       tested = true;
       const evidence = leakEvidence(ctx, object, baseline, response);
       setCell(ctx, op, caller.name, evidence ? 'leaked' : privateData(ctx, response) ? 'allowed' : 'denied');
+      // An object anyone may read (the spec says so, and anonymous got it) is public by design: what
+      // is wrong is the private fields it carries, which is data exposure rather than BOLA.
+      const check = openToAll.has(object.value) ? 'data-exposure' : 'bola';
       // One finding per operation, owner and caller: more objects would only repeat it.
-      if (!evidence || reported(ctx, 'bola', op, object.owner, caller.name)) continue;
+      if (!evidence || reported(ctx, check, op, object.owner, caller.name)) continue;
       ctx.findings.push({
-        check: 'bola',
-        owasp: owaspFor('bola'),
+        check,
+        owasp: owaspFor(check),
         severity: 'high',
         operation: reportOperation(op),
         owner: object.owner,
         caller: caller.name,
-        title: `${caller.name} reads ${object.owner}'s ${objectLabel(object.kind, parameter)} through ${op.method} ${op.path}`,
+        title:
+          check === 'bola'
+            ? `${caller.name} reads ${object.owner}'s ${objectLabel(object.kind, parameter)} through ${op.method} ${op.path}`
+            : `${op.method} ${op.path} shows ${object.owner}'s private data to ${caller.name} and to anyone`,
         evidence: `${response.status}; ${evidence}`,
         curl: ctx.client.curlFor(caller.name, request),
       });
@@ -64,14 +70,18 @@ async function probe(ctx: AuditContext, op: Operation): Promise<void> {
 /**
  * A read the spec leaves open to everyone may still hand out private data (the 2021 Peloton API
  * did): each owner's objects are also read anonymously, and the exposure check scans the answers.
+ * Returns the values anonymous could read.
  */
-async function readAnonymously(ctx: AuditContext, op: Operation): Promise<void> {
+async function readAnonymously(ctx: AuditContext, op: Operation): Promise<Set<string>> {
+  const open = new Set<string>();
   for (const parameter of referenceParameters(op)) {
     for (const { object } of objectsFor(ctx, op, parameter.name)) {
       const response = await call(ctx, op, 'anonymous', buildRequest(ctx, op, { [parameter.name]: object.value }, object.owner));
       if (response) setCell(ctx, op, 'anonymous', servedData(response) ? 'allowed' : 'denied');
+      if (servedData(response)) open.add(object.value);
     }
   }
+  return open;
 }
 
 function objectsFor(ctx: AuditContext, op: Operation, name: string): { parameter: string; object: HarvestedObject }[] {

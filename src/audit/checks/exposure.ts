@@ -1,4 +1,4 @@
-import { owaspFor, redactSecret } from '../report-model.js';
+import { type Check, owaspFor, redactSecret } from '../report-model.js';
 import { type AuditContext, isAdmin, methodBlocked, reportOperation, reported, reportedAnyOwner, setCell, setCoverage } from './context.js';
 import { leaves, looksSensitive, servedData } from './evidence.js';
 import type { Operation } from '../spec.js';
@@ -25,7 +25,7 @@ export function checkExposure(ctx: AuditContext): void {
       if (!canary && !field) continue;
       setCell(ctx, exchange.op, caller.name, 'leaked');
       // The same leak already reported as BOLA or missing authentication is not a second finding.
-      if (reported(ctx, 'bola', exchange.op, owner.name, caller.name) || reportedAnyOwner(ctx, 'no-auth', exchange.op, caller.name)) continue;
+      if (['bola', 'data-exposure'].some((check) => reported(ctx, check as Check, exchange.op, owner.name, caller.name)) || reportedAnyOwner(ctx, 'no-auth', exchange.op, caller.name)) continue;
       const key = `${exchange.op.method} ${exchange.op.path}\u0000${owner.name}\u0000${caller.name}`;
       if (emitted.has(key)) continue;
       emitted.add(key);
