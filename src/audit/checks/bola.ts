@@ -88,7 +88,10 @@ function objectsFor(ctx: AuditContext, op: Operation, name: string): { parameter
   const parameter = op.parameters.find((p) => p.name === name);
   const perOwner = new Map<string, number>();
   const chosen: { parameter: string; object: HarvestedObject }[] = [];
-  for (const object of parameter ? objectsForParameter(ctx.harvest.objects, op, parameter) : []) {
+  const candidates = parameter ? objectsForParameter(ctx.harvest.objects, op, parameter) : [];
+  // Reads aim at the identities' own data first: what the auditor created holds none of it.
+  const ordered = [...candidates.filter((o) => !o.created), ...candidates.filter((o) => o.created)];
+  for (const object of ordered) {
     const count = perOwner.get(object.owner) ?? 0;
     if (count >= objectsPerOwner) continue;
     perOwner.set(object.owner, count + 1);
