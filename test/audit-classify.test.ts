@@ -4,7 +4,7 @@ import { isRegistration, looksDestructive } from '../src/audit/checks/context.js
 import type { Operation } from '../src/audit/spec.js';
 
 function op(method: string, path: string, extra: Partial<Operation> = {}): Operation {
-  return { method, path, operationId: `${method} ${path}`, tags: [], summary: undefined, parameters: [], requestBody: undefined, responses: {}, security: [], extensions: {}, ...extra };
+  return { method, path, operationId: `${method} ${path}`, tags: [], summary: undefined, description: undefined, parameters: [], requestBody: undefined, responses: {}, security: [], extensions: {}, ...extra };
 }
 
 /** How operations are classified before anything is sent: what is administrative, destructive, a sign-up. */
@@ -18,6 +18,9 @@ describe('classifying operations', () => {
     ['x-roles listing only admins', op('DELETE', '/users/{id}', { extensions: { 'x-roles': ['admin', 'superuser'] } }), true],
     ['x-roles open to members too', op('GET', '/users/{id}', { extensions: { 'x-roles': ['admin', 'member'] } }), false],
     ['x-admin: true', op('POST', '/flags', { extensions: { 'x-admin': true } }), true],
+    ['a summary that says admins only', op('DELETE', '/users/v1/{username}', { summary: 'Deletes user by username (Only Admins)' }), true],
+    ['a description that requires the admin role', op('POST', '/flags', { description: 'Requires admin role.' }), true],
+    ['a summary that merely mentions admins', op('GET', '/me/security-activity', { summary: 'Every admin access to your data' }), false],
     ['an ordinary read', op('GET', '/users/{id}'), false],
     ['a word that merely contains admin', op('GET', '/administrators-contact'), false],
   ])('administrative: %s', (_name, operation, expected) => {

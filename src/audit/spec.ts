@@ -42,6 +42,7 @@ export interface Operation {
   readonly operationId: string;
   readonly tags: readonly string[];
   readonly summary: string | undefined;
+  readonly description: string | undefined;
   readonly parameters: readonly Parameter[];
   readonly requestBody: RequestBody | undefined;
   readonly responses: Readonly<Record<string, ResponseShape>>;
@@ -256,6 +257,7 @@ function buildOperation(
     operationId: typeof raw.operationId === 'string' && raw.operationId !== '' ? raw.operationId : `${upper} ${template}`,
     tags: Array.isArray(raw.tags) ? raw.tags.filter((t): t is string => typeof t === 'string') : [],
     summary: typeof raw.summary === 'string' ? raw.summary : undefined,
+    description: typeof raw.description === 'string' ? raw.description : undefined,
     parameters,
     requestBody: readRequestBody(raw.requestBody),
     responses: readResponses(raw.responses),

@@ -8,6 +8,7 @@ import { servedData } from './evidence.js';
 import { readBack, readBackFor, writeEffect } from './readback.js';
 import { buildRequest } from './requests.js';
 
+const adminOnlyText = /\b(admins? only|only (for )?admins?|administrators? only|only (for )?administrators?|requires? (an )?admin(istrator)?( role| rights| privileges)?|admin(istrator)? (role|rights|privileges) required)\b/i;
 const adminWords = /(^|[/_.-])(admin|administration|internal|manage|management|staff|superuser|backoffice|ops)([/_.-]|$)/i;
 
 /** Administrative by declaration (access extension, scopes) or by look (path, tags, operationId). */
@@ -21,6 +22,8 @@ export function looksAdministrative(op: Operation): boolean {
     const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
     if (values.length > 0 && values.every((v) => /admin|superuser|staff|root/i.test(v))) return true;
   }
+  // Prose that says so: "Deletes user by username (Only Admins)".
+  if ([op.summary, op.description].some((text) => text !== undefined && adminOnlyText.test(text))) return true;
   const scopes = op.security.flatMap((r) => Object.values(r).flat());
   if (scopes.some((s) => /admin/i.test(s))) return true;
   return adminWords.test(op.path) || op.tags.some((t) => /admin/i.test(t)) || /^admin/i.test(op.operationId);
