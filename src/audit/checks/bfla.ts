@@ -39,7 +39,9 @@ export async function checkBfla(ctx: AuditContext, phase: 'read' | 'write' | 'de
   const selected = ctx.operations.filter((op) =>
     phase === 'read' ? isSafeMethod(op.method) : !isSafeMethod(op.method) && looksDestructive(op) === (phase === 'delete'),
   );
-  await Promise.all(selected.map((op) => probe(ctx, op)));
+  // Reads run side by side; writes one at a time, so a read-back sees only the write it checks.
+  if (phase === 'read') await Promise.all(selected.map((op) => probe(ctx, op)));
+  else for (const op of selected) await probe(ctx, op);
 }
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {

@@ -1,9 +1,8 @@
 import type { AuditRequest } from '../http-client.js';
 import type { Identity } from '../identities.js';
 import { objectLabel, objectsForParameter, referenceKind, referenceListKind, referenceParameters } from '../references.js';
-import { owaspFor } from '../report-model.js';
+import { type CoverageValue, owaspFor } from '../report-model.js';
 import { markerProperty, newMarker, propertiesOf, sampleRequestBody } from '../sample.js';
-import type { CoverageValue } from '../report-model.js';
 import type { Operation } from '../spec.js';
 import { looksAdministrative } from './bfla.js';
 import { leakEvidence } from './bola.js';
@@ -30,12 +29,14 @@ interface Reference {
  */
 export async function checkBolaWrites(ctx: AuditContext, phase: 'change' | 'delete'): Promise<void> {
   const writes = ctx.operations.filter((op) => !isSafeMethod(op.method) && looksDestructive(op) === (phase === 'delete'));
-  await Promise.all(writes.map((op) => probe(ctx, op)));
+  // One operation at a time: a read-back must see only the write it checks, not another probe's.
+  for (const op of writes) await probe(ctx, op);
 }
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
   ctx.tick();
-  // A sign-up names no one's object; the usernames in its body are new ones.
+  // A sign-up names no one's object (the usernames in its body are new ones), and a login is
+  // never replayed with made-up passwords.
   if (looksAdministrative(op) || isRegistration(op) || isLogin(ctx, op)) return setCoverage(ctx, op, 'bola', 'not applicable');
   const references = referencesOf(ctx, op);
   if (references.length === 0) return setCoverage(ctx, op, 'bola', 'not applicable');

@@ -15,7 +15,9 @@ import { buildRequest } from './requests.js';
  * never sees the auditor's own writes here.
  */
 export async function checkNoAuth(ctx: AuditContext): Promise<void> {
-  await Promise.all(ctx.operations.map((op) => probe(ctx, op)));
+  // Reads run side by side; writes one at a time, so a read-back sees only the write it checks.
+  await Promise.all(ctx.operations.filter((op) => isSafeMethod(op.method)).map((op) => probe(ctx, op)));
+  for (const op of ctx.operations.filter((o) => !isSafeMethod(o.method))) await probe(ctx, op);
 }
 
 async function probe(ctx: AuditContext, op: Operation): Promise<void> {
