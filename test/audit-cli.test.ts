@@ -73,6 +73,23 @@ describe('paceline audit (command function)', () => {
     expect(report.findings.map((f) => f.check)).toContain('no-auth');
   });
 
+  it('draws a progress bar on a terminal, from the first tick to the last, then clears it', async () => {
+    open = false;
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t), isTTY: true } };
+    expect(await auditCommand({ ...args(), format: 'json' }, io)).toBe(0);
+    const bars = err.filter((t) => t.startsWith('\r['));
+    expect(bars.length).toBeGreaterThan(2);
+    const counts = bars.map((t) => /\] (\d+)\/(\d+)$/.exec(t)?.slice(1).map(Number) ?? []);
+    const done = counts.map(([d]) => d ?? -1);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(counts.at(-1)?.[0]).toBe(counts.at(-1)?.[1]);
+    expect(err.at(-1)).toBe('\r\u001b[2K');
+    // Standard output stays parseable.
+    expect(() => JSON.parse(out.join(''))).not.toThrow();
+  });
+
   it('says once on standard error when the request budget ran out', async () => {
     open = false;
     const { out, err, io } = capture();
