@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { looksAdministrative } from '../src/audit/checks/bfla.js';
 import { isRegistration, looksDestructive } from '../src/audit/checks/context.js';
+import { parameterKind, referenceParameters } from '../src/audit/references.js';
 import type { Operation } from '../src/audit/spec.js';
 
 function op(method: string, path: string, extra: Partial<Operation> = {}): Operation {
@@ -37,6 +38,16 @@ describe('classifying operations', () => {
     [op('PATCH', '/notes/{id}'), false],
   ])('destructive: %s %s', (operation, expected) => {
     expect(looksDestructive(operation)).toBe(expected);
+  });
+
+  it('knows which parameters name objects, and of what kind', () => {
+    const param = (name: string, where: 'path' | 'query') => ({ name, in: where, required: true, schema: undefined });
+    const kinds = (operation: Operation) => referenceParameters(operation).map((p) => `${p.name}:${parameterKind(operation, p)}`);
+    expect(kinds(op('GET', '/workouts/{id}', { parameters: [param('id', 'path')] }))).toEqual(['id:workout']);
+    expect(kinds(op('GET', '/orders', { parameters: [param('id', 'query'), param('limit', 'query')] }))).toEqual(['id:order']);
+    expect(kinds(op('GET', '/invoices', { parameters: [param('invoiceId', 'query'), param('q', 'query')] }))).toEqual(['invoiceId:invoice']);
+    expect(kinds(op('GET', '/books/v1/{book_title}', { parameters: [param('book_title', 'path')] }))).toEqual(['book_title:name:booktitle']);
+    expect(kinds(op('GET', '/users/by-username/{username}', { parameters: [param('username', 'path')] }))).toEqual(['username:username']);
   });
 
   it('knows a sign-up by its name and its password field', () => {

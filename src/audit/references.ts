@@ -72,12 +72,13 @@ export function referenceParameters(op: Operation): Parameter[] {
   return op.parameters.filter((p) => p.in === 'path' || (p.in === 'query' && parameterKind(op, p) !== undefined));
 }
 
-/** `{id}` takes its kind from the segment before it (`/workouts/{id}` → workout). */
+/** `{id}` takes its kind from the segment before it (`/workouts/{id}` → workout), `?id=` from the path's last (`/orders?id=` → order). */
 export function parameterKind(op: Operation, parameter: Parameter): string | undefined {
   if (parameter.name === 'id') {
     const segments = op.path.split('/');
     const index = segments.indexOf('{id}');
-    const kind = referenceKind('id', index > 0 ? (segments[index - 1] ?? '') : '');
+    const container = parameter.in === 'path' ? (index > 0 ? (segments[index - 1] ?? '') : '') : pathKind(op);
+    const kind = referenceKind('id', container);
     if (kind !== undefined || parameter.in !== 'path') return kind;
   }
   const kind = referenceKind(parameter.name, '');
