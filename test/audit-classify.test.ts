@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { looksAdministrative } from '../src/audit/checks/bfla.js';
 import { isRegistration, looksDestructive } from '../src/audit/checks/context.js';
-import { parameterKind, referenceParameters } from '../src/audit/references.js';
+import { parameterKind, pathTemplates, referenceParameters, referencesInUrl } from '../src/audit/references.js';
 import type { Operation } from '../src/audit/spec.js';
 
 function op(method: string, path: string, extra: Partial<Operation> = {}): Operation {
@@ -48,6 +48,19 @@ describe('classifying operations', () => {
     expect(kinds(op('GET', '/invoices', { parameters: [param('invoiceId', 'query'), param('q', 'query')] }))).toEqual(['invoiceId:invoice']);
     expect(kinds(op('GET', '/books/v1/{book_title}', { parameters: [param('book_title', 'path')] }))).toEqual(['book_title:name:booktitle']);
     expect(kinds(op('GET', '/users/by-username/{username}', { parameters: [param('username', 'path')] }))).toEqual(['username:username']);
+  });
+
+  it('reads references out of links on the target, its path prefix removed, and nowhere else', () => {
+    const templates = pathTemplates([op('GET', '/docs/{docKey}'), op('GET', '/teams/{teamId}/members/{memberId}'), op('GET', '/docs')]);
+    const target = new URL('http://127.0.0.1:3333/authz1');
+    expect(referencesInUrl('/docs/a%20b', target, templates)).toEqual([{ kind: 'url:/docs/{docKey}:docKey', value: 'a b' }]);
+    expect(referencesInUrl('http://127.0.0.1:3333/authz1/teams/7/members/9?x=1', target, templates)).toEqual([
+      { kind: 'url:/teams/{teamId}/members/{memberId}:teamId', value: '7' },
+      { kind: 'url:/teams/{teamId}/members/{memberId}:memberId', value: '9' },
+    ]);
+    expect(referencesInUrl('http://elsewhere.example/docs/x', target, templates)).toEqual([]);
+    expect(referencesInUrl('//127.0.0.1:3333/docs/x', target, templates)).toEqual([]);
+    expect(referencesInUrl('not a link', target, templates)).toEqual([]);
   });
 
   it('knows a sign-up by its name and its password field', () => {

@@ -168,8 +168,8 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
     expect(report.findings.map((f) => `${f.caller} reads ${f.owner}`).sort()).toEqual(['alice reads bob', 'bob reads alice']);
   }, 15_000);
 
-  it('bola through a link, a compound name and a schema shape: {receiptKey}, {orderNumber} and {ref} each found', async () => {
-    await expectFindings(startBolaLinksApi, {}, ['bola GET /orders/{orderNumber}', 'bola GET /receipts/{receiptKey}', 'bola GET /things/{ref}']);
+  it('bola through a link, a compound name, a schema shape and a hypermedia href: each parameter found', async () => {
+    await expectFindings(startBolaLinksApi, {}, ['bola GET /docs/{docKey}', 'bola GET /orders/{orderNumber}', 'bola GET /receipts/{receiptKey}', 'bola GET /things/{ref}']);
   }, 15_000);
 
   it('a sound API where members like each other\'s posts and share a gender: neither is a finding', async () => {

@@ -2,7 +2,21 @@ import type { AuditContext, Creation, Harvest, HarvestedObject } from './checks/
 import { call, looksDestructive, setCell } from './checks/context.js';
 import { leaves, looksSensitive, refused, servedData } from './checks/evidence.js';
 import type { Identity } from './identities.js';
-import { type ConsumerShape, consumerShapes, fittingShapes, isSelfPath, linkKind, nameKind, pathKind, referenceKind, referenceParameters, singular } from './references.js';
+import {
+  type ConsumerShape,
+  consumerShapes,
+  fittingShapes,
+  isSelfPath,
+  linkKind,
+  nameKind,
+  type PathTemplate,
+  pathKind,
+  pathTemplates,
+  referenceKind,
+  referenceParameters,
+  referencesInUrl,
+  singular,
+} from './references.js';
 import { buildRequest } from './checks/requests.js';
 import { type ReferenceLookup, sampleRequestBody } from './sample.js';
 import type { Operation } from './spec.js';
@@ -39,7 +53,12 @@ const ownerKeys = /^(user|owner|author|creator|createdby|account|member|username
 export async function harvest(ctx: AuditContext): Promise<Harvest> {
   const sightings: Sighting[] = [];
   const sensitive = new Map<string, { key: string; value: string }[]>();
-  const wanted: Wanted = { names: wantedNames(ctx.operations), shapes: consumerShapes(ctx.operations) };
+  const wanted: Wanted = {
+    names: wantedNames(ctx.operations),
+    shapes: consumerShapes(ctx.operations),
+    templates: pathTemplates(ctx.operations),
+    target: new URL(ctx.target),
+  };
   const members = ctx.identities.identities.filter((i) => i.credential.kind !== 'none');
   const producers = ctx.operations.filter((op) => op.method === 'GET' && !op.parameters.some((p) => p.in === 'path'));
   // Reads the spec leaves open are also made anonymously, so the exposure check sees what anyone gets.
@@ -87,6 +106,9 @@ export async function harvest(ctx: AuditContext): Promise<Harvest> {
 interface Wanted {
   names: Set<string>;
   shapes: ConsumerShape[];
+  /** Spec paths with parameters, to read hypermedia links (`"href": "/docs/abc"`) on the target. */
+  templates: PathTemplate[];
+  target: URL;
 }
 
 /** Reference parameters by exact name: answers are searched for properties so named (or kind + property). */
@@ -124,6 +146,9 @@ function collect(json: unknown, op: Operation, identity: string, wanted: Wanted,
         const kinds = [referenceKind(name, container), ...byName, ...byShape];
         for (const kind of kinds) {
           if (kind !== undefined) out.push({ kind, value: String(value), identity, op, self: self && top, ownerRefs: own ? ownerRefs : [] });
+        }
+        if (typeof value === 'string') {
+          for (const link of referencesInUrl(value, wanted.target, wanted.templates)) out.push({ ...link, identity, op, self: false, ownerRefs });
         }
       } else if (typeof value === 'object' && value !== null) {
         const wrapper = wrapperNames.test(name);

@@ -85,10 +85,69 @@ export function parameterKind(op: Operation, parameter: Parameter): string | und
   return kind ?? (parameter.in === 'path' ? nameKind(parameter.name) : undefined);
 }
 
-/** Every kind a parameter accepts: its own, its exact name (`owns: { id: [...] }`), and the links aimed at it. */
+/** Every kind a parameter accepts: its own, its exact name (`owns: { id: [...] }`), and the links and URLs aimed at it. */
 export function acceptedKinds(op: Operation, parameter: Parameter): string[] {
   const kind = parameterKind(op, parameter);
-  return [...new Set([...(kind === undefined ? [] : [kind]), nameKind(parameter.name), linkKind(op.operationId, parameter.name), shapeKind(op, parameter.name)])];
+  const own = kind === undefined ? [] : [kind];
+  return [...new Set([...own, nameKind(parameter.name), linkKind(op.operationId, parameter.name), shapeKind(op, parameter.name), urlKind(op.path, parameter.name)])];
+}
+
+/** The kind of a value found in a URL inside an answer (`"href": "/docs/abc"` for `/docs/{docKey}`). */
+export function urlKind(template: string, parameter: string): string {
+  return `url:${template}:${parameter}`;
+}
+
+/** A spec path with parameters, as a pattern that finds their values in a URL path. */
+export interface PathTemplate {
+  template: string;
+  pattern: RegExp;
+  parameters: string[];
+}
+
+export function pathTemplates(operations: readonly Operation[]): PathTemplate[] {
+  const templates = new Map<string, PathTemplate>();
+  for (const { path } of operations) {
+    const parameters = [...path.matchAll(/\{([^}/]+)\}/g)].map((m) => m[1] as string);
+    if (parameters.length === 0 || templates.has(path)) continue;
+    const source = path.split(/\{[^}/]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('([^/]+)');
+    templates.set(path, { template: path, pattern: new RegExp(`^${source}/?$`), parameters });
+  }
+  return [...templates.values()];
+}
+
+/**
+ * The references in a hypermedia link (`/docs/abc`, or an absolute URL on the target): the
+ * parameter values of every spec path it matches, once the target's own path prefix is removed.
+ */
+export function referencesInUrl(text: string, target: URL, templates: readonly PathTemplate[]): { kind: string; value: string }[] {
+  let pathname: string;
+  if (text.startsWith('/') && !text.startsWith('//')) pathname = text.split(/[?#]/)[0] ?? '';
+  else if (/^https?:\/\//i.test(text)) {
+    try {
+      const url = new URL(text);
+      if (url.origin !== target.origin) return [];
+      pathname = url.pathname;
+    } catch {
+      return [];
+    }
+  } else return [];
+  const prefix = target.pathname.replace(/\/+$/, '');
+  if (prefix !== '' && pathname.startsWith(`${prefix}/`)) pathname = pathname.slice(prefix.length);
+  const found: { kind: string; value: string }[] = [];
+  for (const { template, pattern, parameters } of templates) {
+    const match = pattern.exec(pathname);
+    if (!match) continue;
+    parameters.forEach((parameter, index) => {
+      const raw = match[index + 1];
+      if (raw === undefined) return;
+      try {
+        found.push({ kind: urlKind(template, parameter), value: decodeURIComponent(raw) });
+      } catch {
+        // A malformed escape names nothing.
+      }
+    });
+  }
+  return found;
 }
 
 /** The harvested objects a parameter can take, the values fitting its schema (a uuid where a uuid is due). */

@@ -64,6 +64,7 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
   let done = 0;
   const ctx: AuditContext = {
     client,
+    target: options.target,
     identities: options.identities,
     operations,
     specOperations: options.spec.operations,

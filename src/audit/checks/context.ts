@@ -48,6 +48,8 @@ export interface Exchange {
 
 export interface AuditContext {
   client: AuditClient;
+  /** The base URL everything is sent to, as given. */
+  target: string;
   identities: IdentitiesFile;
   /** The operations selected by --include/--exclude. */
   operations: readonly Operation[];

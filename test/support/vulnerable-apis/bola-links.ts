@@ -3,7 +3,9 @@
  * member's order, receipt and thing. No parameter is named like the property that feeds it: an
  * order's `number` feeds `{orderNumber}` (the object's kind and the property together), its `ref`
  * feeds `{receiptKey}` only through the OpenAPI link the spec declares, and the items of GET
- * /me/stuff feed `{ref}` only by having the shape GET /things/{ref} answers. Static bearer tokens.
+ * /me/stuff feed `{ref}` only by having the shape GET /things/{ref} answers. GET /docs/{docKey} too:
+ * its keys appear only inside hypermedia links (`_links.self.href`, an absolute URL) of GET
+ * /me/documents. Static bearer tokens.
  */
 import { randomBytes } from 'node:crypto';
 import { type VulnerableApi, canaries, newApp, openapi, schemes, serve } from './common.js';
@@ -25,8 +27,16 @@ export async function startBolaLinksApi(): Promise<VulnerableApi> {
     { id: `t${randomBytes(4).toString('hex')}`, owner: 'alice' as const, title: 'Gear list', notes: `Spare tubes ${canaries.alice}` },
     { id: `t${randomBytes(4).toString('hex')}`, owner: 'bob' as const, title: 'Routes', notes: `Hill loop ${canaries.bob}` },
   ];
+  const docs = [
+    { key: `d${randomBytes(4).toString('hex')}`, owner: 'alice' as const, text: `Insurance ${canaries.alice}` },
+    { key: `d${randomBytes(4).toString('hex')}`, owner: 'bob' as const, text: `Lease ${canaries.bob}` },
+  ];
   const thing = { type: 'object', properties: { id: { type: 'string' }, title: { type: 'string' }, notes: { type: 'string' } } };
   const doc = openapi('Orders (BOLA via links, names and shapes)', '3.0.3', schemes.bearer, {
+    '/me/documents': { get: { operationId: 'myDocuments', responses: { 200: { description: "the caller's documents, as links" } } } },
+    '/docs/{docKey}': {
+      get: { operationId: 'getDoc', parameters: [{ name: 'docKey', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'a document' } } },
+    },
     '/me/stuff': { get: { operationId: 'myStuff', responses: { 200: { description: "the caller's things" } } } },
     '/things/{ref}': {
       get: {
@@ -65,6 +75,17 @@ export async function startBolaLinksApi(): Promise<VulnerableApi> {
     if (!caller(req.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
     const order = orders.find((o) => o.number === (req.params as { orderNumber: string }).orderNumber);
     return order ? { number: order.number, shipTo: order.shipTo } : reply.code(404).send({ error: 'not found' });
+  });
+  app.get('/me/documents', async (req, reply) => {
+    const me = caller(req.headers.authorization);
+    if (!me) return reply.code(401).send({ error: 'unauthorized' });
+    const base = `http://${req.headers.host ?? '127.0.0.1'}`;
+    return { _embedded: { documents: docs.filter((d) => d.owner === me).map((d) => ({ _links: { self: { href: `${base}/docs/${d.key}` } } })) } };
+  });
+  app.get('/docs/:docKey', async (req, reply) => {
+    if (!caller(req.headers.authorization)) return reply.code(401).send({ error: 'unauthorized' });
+    const doc = docs.find((d) => d.key === (req.params as { docKey: string }).docKey);
+    return doc ? { text: doc.text } : reply.code(404).send({ error: 'not found' });
   });
   app.get('/me/stuff', async (req, reply) => {
     const me = caller(req.headers.authorization);
