@@ -82,7 +82,9 @@ export async function harvest(ctx: AuditContext): Promise<Harvest> {
         collect(response.json, op, identity.name, wanted, sightings);
         if (isSelfPath(op)) {
           const own = leaves(response.json).filter((l) => looksSensitive(l.key) && l.value.length >= 2 && !ctx.identities.publicFields.includes(l.key));
-          sensitive.set(identity.name, [...(sensitive.get(identity.name) ?? []), ...own.map((l) => ({ key: l.key, value: l.value }))]);
+          const mine = sensitive.get(identity.name) ?? [];
+          mine.push(...own.map((l) => ({ key: l.key, value: l.value })));
+          sensitive.set(identity.name, mine);
         }
       }),
     ),
@@ -217,7 +219,9 @@ function attribute(sightings: readonly Sighting[], selves: Map<string, Set<strin
   const byValue = new Map<string, Sighting[]>();
   for (const s of sightings) {
     const key = `${s.kind}\u0000${s.value}`;
-    byValue.set(key, [...(byValue.get(key) ?? []), s]);
+    const group = byValue.get(key);
+    if (group) group.push(s);
+    else byValue.set(key, [s]);
   }
   const objects: HarvestedObject[] = [];
   for (const group of byValue.values()) {
