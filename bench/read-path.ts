@@ -36,7 +36,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import type { DB, Discipline, WorkoutVisibility } from '../src/db/schema.js';
 import { buildApp } from '../src/http/app.js';
 import type { App } from '../src/http/types.js';
-import { newId } from '../src/ids.js';
+import { randomId, timeOrderedId } from '../src/ids.js';
 import { makeTempDir } from './temp-dir.js';
 
 const config = {
@@ -153,7 +153,7 @@ async function generate(database: Database): Promise<Dataset> {
   const iso = (ms: number) => new Date(ms).toISOString();
   const pairKey = (a: number, b: number) => a * n + b;
 
-  const ids = Array.from({ length: n }, () => newId());
+  const ids = Array.from({ length: n }, () => randomId());
   const isPrivate = new Uint8Array(n);
   const suspended = new Uint8Array(n);
   const users: Insertable<DB['users']>[] = [];
@@ -177,13 +177,15 @@ async function generate(database: Database): Promise<Dataset> {
       weight_kg: null,
       height_cm: null,
       role: 'member',
-      status: suspended[i] === 1 ? 'suspended' : 'active',
+      // Suspended after their sessions are issued (below), as an administrator would.
+      status: 'active',
       privacy_profile: isPrivate[i] === 1 ? 'private' : 'public',
       privacy_searchable: 1,
       privacy_leaderboard: 'visible',
       privacy_default_workout_visibility: 'followers',
       created_at: created,
       updated_at: created,
+      security_stamp: '',
     });
   }
 
@@ -228,7 +230,7 @@ async function generate(database: Database): Promise<Dataset> {
       const started = now - Math.floor(random() * 365 * 86_400_000);
       const duration = intBetween(random, 10, 90) * 60;
       workouts.push({
-        id: newId(),
+        id: timeOrderedId(),
         user_id: at(ids, i),
         class_id: null,
         discipline: pick(disciplines, random),
@@ -267,13 +269,20 @@ async function generate(database: Database): Promise<Dataset> {
     }
     const sessionEnd = new Date(now + credentialLifetimes.session.absoluteMs);
     for (let i = 0; i < n; i++) {
-      const issued = await issueCredential(trx, { userId: at(ids, i), kind: 'session', scopes: allScopes, userAgent: 'paceline-bench', expiresAt: sessionEnd });
+      const session = { userId: at(ids, i), securityStamp: '', kind: 'session', scopes: allScopes, userAgent: 'paceline-bench' } as const;
+      const issued = await issueCredential(trx, { ...session, expiresAt: sessionEnd });
+      if (!issued) throw new Error('bench: a session was not issued');
       secrets.push(issued.secret);
       if (random() < config.expiredShare) {
-        const expired = await issueCredential(trx, { userId: at(ids, i), kind: 'session', scopes: allScopes, userAgent: 'paceline-bench', expiresAt: new Date(now - 3_600_000) });
+        const expired = await issueCredential(trx, { ...session, expiresAt: new Date(now - 3_600_000) });
+        if (!expired) throw new Error('bench: a session was not issued');
         expiredSecrets.push(expired.secret);
       }
       await letSignalsIn();
+    }
+    const suspendedIds = ids.filter((_, i) => suspended[i] === 1);
+    for (let i = 0; i < suspendedIds.length; i += 500) {
+      await trx.updateTable('users').set({ status: 'suspended' }).where('id', 'in', suspendedIds.slice(i, i + 500)).execute();
     }
   });
   // A long-running server's database is checkpointed; start timing from that state, not from
@@ -445,13 +454,14 @@ function pacelineSqlRaw(db: Kysely<DB>, raw: BetterSqlite3.Database): (pair: Pai
   const resolve = db
     .selectFrom('credentials')
     .innerJoin('users', 'users.id', 'credentials.user_id')
-    .select(['credentials.id', 'credentials.kind', 'credentials.scopes', 'credentials.last_used_at', 'credentials.expires_at', 'users.id as user_id', 'users.role'])
+    .select(['credentials.id', 'credentials.kind', 'credentials.scopes', 'credentials.last_used_at', 'credentials.expires_at', 'credentials.security_stamp', 'users.id as user_id', 'users.role'])
     .where('credentials.token_hash', '=', marker('hash'))
+    .whereRef('credentials.security_stamp', '=', 'users.security_stamp')
     .where('credentials.expires_at', '>', marker('now'))
     .where('credentials.idle_expires_at', '>', marker('now'))
     .where('users.status', '=', 'active')
     .compile();
-  const markedViewer: UserViewer = { kind: 'user', userId: marker('viewer'), role: 'member', scopes: new Set(), credentialId: '', credentialKind: 'session' };
+  const markedViewer: UserViewer = { kind: 'user', userId: marker('viewer'), role: 'member', scopes: new Set(), credentialId: '', credentialKind: 'session', securityStamp: '' };
   const profile = createUsersRepository(db, markedViewer)
     .profileRead((eb) => eb('users.id', '=', marker('target')))
     .compile();
@@ -556,7 +566,7 @@ function edgePairs(data: Dataset, seed: number): Pair[] {
   }
   for (const expired of data.expiredSecrets.slice(0, k)) pairs.push({ secret: expired, targetId: id(anyone()) });
   for (let i = 0; i < k; i++) {
-    pairs.push({ secret: secret(anyone()), targetId: newId() });
+    pairs.push({ secret: secret(anyone()), targetId: randomId() });
     pairs.push({ secret: `pls_${'A'.repeat(43)}`, targetId: id(anyone()) });
   }
   // The most followed members: counts over hundreds of rows, each checked for blocks.

@@ -154,6 +154,14 @@ interface World {
   scopelessToken(operation: Operation): Promise<string>;
 }
 
+/** A session issued as a login would issue it, with the member's current security stamp. */
+async function startSession(data: DataLayer, userId: string, userAgent: string) {
+  const member = await data.accounts.findForLogin((await data.accounts.card(userId))?.username ?? '');
+  const session = member ? await data.accounts.startSession(member, userAgent, '127.0.0.1') : null;
+  if (!session) throw new Error('session was not issued');
+  return session;
+}
+
 /**
  * A fresh world per case, built through the data layer (fast: one shared password hash, sessions
  * issued directly). The subject starts private so the pending request stays pending when the
@@ -164,7 +172,7 @@ async function buildWorld(data: DataLayer, passwordHash: string, privacy: Privac
   const make = async (name: string, role: 'member' | 'admin' | 'instructor' = 'member', email = `${name}_${tag}@example.test`) => {
     const username = `${name}_${tag}`;
     const id = await data.accounts.register({ username, email, passwordHash, role });
-    const session = await data.accounts.startSession(id, 'matrix', '127.0.0.1');
+    const session = await startSession(data, id, 'matrix');
     const viewer = await data.accounts.resolveCredential(session.secret);
     if (!viewer) throw new Error('session did not resolve');
     return { id, username, secret: session.secret, sessionId: session.id, viewer };
@@ -207,7 +215,7 @@ async function buildWorld(data: DataLayer, passwordHash: string, privacy: Privac
     visibility: 'followers',
   });
   await as(owner.viewer).workouts.create({ ...ride, title: canaries.onlyMeWorkout[0] as string, calories: Number(canaries.onlyMeWorkout[1]), totalOutputKj: 400, visibility: 'only_me' });
-  const otherSession = await data.accounts.startSession(owner.id, 'second device', '127.0.0.1');
+  const otherSession = await startSession(data, owner.id, 'second device');
   const token = await as(owner.viewer).credentials.createToken({ name: 'script', scopes: ['profile:read'], expiresAt: new Date(Date.now() + 86_400_000) });
   return {
     subject: { id: owner.id, username: owner.username, secret: owner.secret, viewer: owner.viewer, otherSessionId: otherSession.id, tokenId: token.id, workoutId: followersOnly.id },

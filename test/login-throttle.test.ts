@@ -29,9 +29,9 @@ describe('login throttle (unit)', () => {
 
   it('refuses the attempt that follows the allowed failures', () => {
     const throttle = createThrottle(accountPolicy, clock);
-    for (let i = 0; i < accountPolicy.freeFailures - 1; i++) throttle.recordFailure('k');
+    for (let i = 0; i < accountPolicy.freeFailures - 1; i++) throttle.count('k');
     expect(throttle.waitMs('k')).toBe(0);
-    throttle.recordFailure('k');
+    throttle.count('k');
     // freeFailures is documented as "failures allowed before waits begin (the next attempt is refused)".
     expect(throttle.waitMs('k')).toBeGreaterThan(0);
   });
@@ -40,7 +40,7 @@ describe('login throttle (unit)', () => {
     const throttle = createThrottle(accountPolicy, clock);
     let failures = 0;
     while (throttle.waitMs('k') === 0 && failures < 20) {
-      throttle.recordFailure('k');
+      throttle.count('k');
       failures += 1;
     }
     let wait = throttle.waitMs('k');
@@ -48,7 +48,7 @@ describe('login throttle (unit)', () => {
     for (let i = 0; i < 20; i++) {
       now += wait;
       expect(throttle.waitMs('k')).toBe(0);
-      throttle.recordFailure('k');
+      throttle.count('k');
       const next = throttle.waitMs('k');
       expect(next).toBe(Math.min(wait * 2, accountPolicy.maxWaitMs));
       wait = next;
@@ -61,26 +61,60 @@ describe('login throttle (unit)', () => {
   it('forgets failures after a quiet window, and on reset', () => {
     const throttle = createThrottle(accountPolicy, clock);
     const almost = accountPolicy.freeFailures - 1;
-    for (let i = 0; i < almost; i++) throttle.recordFailure('quiet');
+    for (let i = 0; i < almost; i++) throttle.count('quiet');
     now += accountPolicy.windowMs + 1;
-    for (let i = 0; i < almost; i++) throttle.recordFailure('quiet');
+    for (let i = 0; i < almost; i++) throttle.count('quiet');
     expect(throttle.waitMs('quiet')).toBe(0);
 
-    for (let i = 0; i < almost; i++) throttle.recordFailure('reset');
+    for (let i = 0; i < almost; i++) throttle.count('reset');
     throttle.reset('reset');
-    for (let i = 0; i < almost; i++) throttle.recordFailure('reset');
+    for (let i = 0; i < almost; i++) throttle.count('reset');
     expect(throttle.waitMs('reset')).toBe(0);
 
     // Failures within the window do add up.
-    for (let i = 0; i < 2 * almost; i++) throttle.recordFailure('busy');
+    for (let i = 0; i < 2 * almost; i++) throttle.count('busy');
     expect(throttle.waitMs('busy')).toBeGreaterThan(0);
   });
 
   it('keeps keys apart', () => {
     const throttle = createThrottle(accountPolicy, clock);
-    for (let i = 0; i < 10; i++) throttle.recordFailure('a');
+    for (let i = 0; i < 10; i++) throttle.count('a');
     expect(throttle.waitMs('a')).toBeGreaterThan(0);
     expect(throttle.waitMs('b')).toBe(0);
+  });
+
+  it('counts an attempt when it is let through, before it is judged, and gives it back on success', () => {
+    const throttle = createThrottle(accountPolicy, clock);
+    // Five attempts let through at once and none judged yet: the sixth is refused already.
+    for (let i = 0; i < accountPolicy.freeFailures; i++) {
+      expect(throttle.waitMs('k')).toBe(0);
+      throttle.count('k');
+    }
+    expect(throttle.waitMs('k')).toBeGreaterThan(0);
+    throttle.release('k');
+    expect(throttle.waitMs('k')).toBe(0);
+  });
+
+  it('never forgets a waiting key to make room, and fails closed when every key is waiting', () => {
+    const throttle = createThrottle(accountPolicy, clock, 100);
+    for (let i = 0; i < accountPolicy.freeFailures; i++) throttle.count('victim');
+    const wait = throttle.waitMs('victim');
+    expect(wait).toBeGreaterThan(0);
+    // A flood of fresh names, each failing once, a hundred times the capacity.
+    for (let i = 0; i < 10_000; i++) {
+      const key = `flood${i}`;
+      if (throttle.waitMs(key) === 0) throttle.count(key);
+    }
+    expect(throttle.waitMs('victim')).toBe(wait);
+
+    const full = createThrottle(accountPolicy, clock, 10);
+    for (let k = 0; k < 10; k++) for (let i = 0; i < accountPolicy.freeFailures; i++) full.count(`waiting${k}`);
+    // Every key is waiting: a new name is refused for now, not remembered past the bound...
+    expect(full.waitMs('newcomer')).toBeGreaterThan(0);
+    for (let k = 0; k < 10; k++) expect(full.waitMs(`waiting${k}`)).toBeGreaterThan(0);
+    // ...until the waits are over and their keys may be forgotten.
+    now += accountPolicy.firstWaitMs;
+    expect(full.waitMs('newcomer')).toBe(0);
   });
 
   it('gives client addresses more room than accounts', () => {
@@ -186,13 +220,17 @@ describeEachDialect('login throttle', (dialect) => {
     }
   });
 
-  it('counts a username and its email as one account', async () => {
+  it('throttles a username and its e-mail apart, so the throttle cannot link them', async () => {
     const member = await client.member(uniqueName('twoways'));
-    const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await login(member.username, wrongPassword)).statusCode);
-    for (let i = 0; i < 4; i++) statuses.push((await login(member.email.toUpperCase(), wrongPassword)).statusCode);
-    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
-    expect(statuses[6]).toBe(429);
+    for (let i = 0; i < 5; i++) expect((await login(member.username, wrongPassword)).statusCode).toBe(401);
+    retryAfter(await login(member.username, wrongPassword));
+    // Were they one bucket, the real e-mail would now answer 429 and any other e-mail 401.
+    const real = await login(member.email.toUpperCase(), wrongPassword);
+    const other = await login(`${uniqueName('nobody')}@example.test`, wrongPassword);
+    expect(real.statusCode, real.body).toBe(401);
+    expect(other.statusCode, other.body).toBe(401);
+    expect(real.headers['retry-after']).toBeUndefined();
+    expect(real.json()).toEqual(other.json());
   });
 
   it('throttles unknown logins exactly like accounts', async () => {
@@ -218,6 +256,36 @@ describeEachDialect('login throttle', (dialect) => {
     } finally {
       await other.app.close();
     }
+  });
+
+  it('judges at most the limit of a concurrent burst: 39 wrong guesses and the right one sent at once get no session', async () => {
+    const member = await client.member(uniqueName('burst'));
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => login(member.username, i === 39 ? member.password : wrongPassword)));
+    const judged = answers.filter((res) => res.statusCode !== 429);
+    expect(judged.length).toBeLessThanOrEqual(5);
+    expect(judged.every((res) => res.statusCode === 401)).toBe(true);
+    expect(answers.some((res) => res.body.includes('pls_'))).toBe(false);
+    answers.filter((res) => res.statusCode === 429).forEach(retryAfter);
+  });
+
+  it('judges at most 49 of 100 concurrent wrong guesses from one address', async () => {
+    const answers = await Promise.all(Array.from({ length: 100 }, () => login(uniqueName('nobody'), wrongPassword)));
+    const judged = answers.filter((res) => res.statusCode !== 429);
+    expect(judged.length).toBeLessThanOrEqual(49);
+    expect(judged.every((res) => res.statusCode === 401)).toBe(true);
+  });
+
+  it('judges at most 5 of 40 concurrent wrong password re-checks', async () => {
+    const member = await client.member(uniqueName('rechecks'));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        client.request('POST', '/api/v1/me/password', { token: member.token, body: { currentPassword: wrongPassword, newPassword: 'an entirely new passphrase 7' } }),
+      ),
+    );
+    const judged = answers.filter((res) => res.statusCode !== 429);
+    expect(judged.length).toBeLessThanOrEqual(5);
+    expect(judged.every((res) => res.statusCode === 400)).toBe(true);
+    expect(answers.filter((res) => res.statusCode === 429).length).toBeGreaterThanOrEqual(35);
   });
 
   it('forgets failures after 15 quiet minutes', async () => {

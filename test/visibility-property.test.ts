@@ -471,7 +471,7 @@ function compareText(a: string, b: string): number {
 // --- viewers, paging and normalising the data layer's answers ---------------------------------
 
 function userViewer(userId: string, role: Role = 'member'): UserViewer {
-  return { kind: 'user', userId, role, scopes: new Set(allScopes), credentialId: 'test', credentialKind: 'session' };
+  return { kind: 'user', userId, role, scopes: new Set(allScopes), credentialId: 'test', credentialKind: 'session', securityStamp: 'test' };
 }
 
 // Suspension needs an administrator's session; the admin need not exist as a row for that.
@@ -482,6 +482,7 @@ const adminViewer: UserViewer = {
   scopes: new Set(allScopes),
   credentialId: 'test-admin',
   credentialKind: 'session',
+  securityStamp: 'test-admin',
 };
 
 /** Follows nextCursor to the end, checking that every page but the last is full. */

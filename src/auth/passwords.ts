@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 
@@ -15,22 +16,26 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, argon2Options);
 }
 
-export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
+/**
+ * Whether `password` matches `storedHash`. Every call costs one argon2 verification, also when
+ * there is nothing to verify against (no such login, a rider without a usable password, a
+ * malformed hash): those are checked against a dummy hash and fail, so a failed login takes the
+ * same time whatever made it fail, and timing cannot tell which logins exist.
+ */
+export async function verifyPassword(storedHash: string | null | undefined, password: string): Promise<boolean> {
+  const usable = typeof storedHash === 'string' && storedHash.startsWith('$argon2');
   try {
-    return await verify(storedHash, password);
+    const matches = await verify(usable ? storedHash : await dummyPasswordHash(), password);
+    return usable && matches;
   } catch {
     return false;
   }
 }
 
-/**
- * A hash of a random password, made once per process. Login verifies against it when the login
- * names nobody, so an unknown login costs the same argon2 work as a wrong password and the two
- * cannot be told apart by timing.
- */
+/** A hash of a random password, made once per process, with the same parameters as real ones. */
 let dummyHash: Promise<string> | undefined;
-export function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= hashPassword(`dummy-${Math.random()}-${Date.now()}`);
+function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(32).toString('base64url'));
   return dummyHash;
 }
 

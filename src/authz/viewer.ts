@@ -18,6 +18,8 @@ export interface UserViewer {
   readonly scopes: ReadonlySet<Scope>;
   readonly credentialId: string;
   readonly credentialKind: CredentialKind;
+  /** The member's security stamp that the credential carries; what it makes carries it too. */
+  readonly securityStamp: string;
 }
 
 export interface SystemViewer {

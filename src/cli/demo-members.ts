@@ -64,7 +64,7 @@ function freshPassword(): string {
  * layer (and so the same rules) as their requests would; no credential is issued for it.
  */
 function actingAs(userId: string, role: Role): UserViewer {
-  return Object.freeze({ kind: 'user', userId, role, scopes: new Set(allScopes), credentialId: 'demo-setup', credentialKind: 'session' });
+  return Object.freeze({ kind: 'user', userId, role, scopes: new Set(allScopes), credentialId: 'demo-setup', credentialKind: 'session', securityStamp: 'demo-setup' });
 }
 
 /**

@@ -4,10 +4,11 @@ import { allScopes, isScope, type Scope } from '../authz/scopes.js';
 import { type UserViewer, systemViewer } from '../authz/viewer.js';
 import type { DB, Role } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { newId, nowIso } from '../ids.js';
+import { randomId, nowIso } from '../ids.js';
 import { type IssuedCredential, credentialLifetimes, issueCredential, touchIntervalMs } from './credentials.js';
 import { type NewSecurityEvent, recordSecurityEvent } from './security-events.js';
 import { preparedQuery } from './prepared-query.js';
+import { newSecurityStamp, rotateSecurityStamp } from './security-stamps.js';
 import { isUniqueViolation } from './unique-violation.js';
 import { createUsersRepository, readSelfView } from './users.js';
 import { type UserCard, type UserSelf, cardColumns, toCard } from './views.js';
@@ -17,7 +18,15 @@ export interface LoginCandidate {
   username: string;
   passwordHash: string;
   status: 'active' | 'suspended';
+  /** Read with the password hash: a session is issued only while it is still the member's. */
+  securityStamp: string;
 }
+
+/** The one spelling of a login name: how it is looked up and how it is throttled. */
+export function normalizeLogin(login: string): string {
+  return login.trim().toLowerCase();
+}
+
 
 export interface NewAccount {
   username: string;
@@ -42,8 +51,10 @@ export function createAccountStore(db: Kysely<DB>) {
     db
       .selectFrom('credentials')
       .innerJoin('users', 'users.id', 'credentials.user_id')
-      .select(['credentials.id', 'credentials.kind', 'credentials.scopes', 'credentials.last_used_at', 'credentials.expires_at', 'users.id as user_id', 'users.role'])
+      .select(['credentials.id', 'credentials.kind', 'credentials.scopes', 'credentials.last_used_at', 'credentials.expires_at', 'credentials.security_stamp', 'users.id as user_id', 'users.role'])
       .where('credentials.token_hash', '=', args.hash)
+      // Issued before the member's last password change or suspension: dead, whatever its expiry.
+      .whereRef('credentials.security_stamp', '=', 'users.security_stamp')
       .where('credentials.expires_at', '>', args.now)
       .where('credentials.idle_expires_at', '>', args.now)
       .where('users.status', '=', 'active'),
@@ -63,15 +74,15 @@ export function createAccountStore(db: Kysely<DB>) {
     },
 
     async findForLogin(login: string): Promise<LoginCandidate | null> {
-      const key = login.trim().toLowerCase();
+      const key = normalizeLogin(login);
       const column = key.includes('@') ? 'email' : 'username';
-      const row = await db.selectFrom('users').select(['id', 'username', 'password_hash', 'status']).where(column, '=', key).executeTakeFirst();
-      return row ? { id: row.id, username: row.username, passwordHash: row.password_hash, status: row.status } : null;
+      const row = await db.selectFrom('users').select(['id', 'username', 'password_hash', 'status', 'security_stamp']).where(column, '=', key).executeTakeFirst();
+      return row ? { id: row.id, username: row.username, passwordHash: row.password_hash, status: row.status, securityStamp: row.security_stamp } : null;
     },
 
     /** Creates a member; a taken username or email is one answer for both (no account enumeration). */
     async register(account: NewAccount, ip: string | null = null): Promise<string> {
-      const id = newId();
+      const id = randomId();
       const now = nowIso();
       const displayName = account.displayName ?? account.username;
       try {
@@ -99,6 +110,7 @@ export function createAccountStore(db: Kysely<DB>) {
               privacy_default_workout_visibility: 'followers',
               created_at: now,
               updated_at: now,
+              security_stamp: newSecurityStamp(),
             })
             .execute();
           await recordSecurityEvent(trx, { type: 'account.registered', actorId: id, subjectId: id, ip });
@@ -110,23 +122,29 @@ export function createAccountStore(db: Kysely<DB>) {
       return id;
     },
 
-    async startSession(userId: string, userAgent: string | null, ip: string | null): Promise<IssuedCredential> {
+    /**
+     * Starts a session for a member whose password was just checked; null when the password
+     * changed (or the member was suspended) since the check, so the old password gets nothing.
+     */
+    async startSession(member: Pick<LoginCandidate, 'id' | 'securityStamp'>, userAgent: string | null, ip: string | null): Promise<IssuedCredential | null> {
       return db.transaction().execute(async (trx) => {
         const now = nowIso();
-        // Housekeeping on login: a member's expired credentials are dropped.
+        // Housekeeping on login: a member's expired and dead credentials are dropped.
         await trx
           .deleteFrom('credentials')
-          .where('user_id', '=', userId)
-          .where((eb) => eb.or([eb('expires_at', '<=', now), eb('idle_expires_at', '<=', now)]))
+          .where('user_id', '=', member.id)
+          .where((eb) => eb.or([eb('expires_at', '<=', now), eb('idle_expires_at', '<=', now), eb('security_stamp', '<>', member.securityStamp)]))
           .execute();
         const issued = await issueCredential(trx, {
-          userId,
+          userId: member.id,
+          securityStamp: member.securityStamp,
           kind: 'session',
           scopes: allScopes,
           userAgent: userAgent?.slice(0, 256) ?? null,
           expiresAt: new Date(Date.now() + credentialLifetimes.session.absoluteMs),
         });
-        await recordSecurityEvent(trx, { type: 'login.succeeded', actorId: userId, subjectId: userId, ip, details: { sessionId: issued.id } });
+        if (!issued) return null;
+        await recordSecurityEvent(trx, { type: 'login.succeeded', actorId: member.id, subjectId: member.id, ip, details: { sessionId: issued.id } });
         return issued;
       });
     },
@@ -149,7 +167,15 @@ export function createAccountStore(db: Kysely<DB>) {
           .execute();
       }
       const scopes = new Set<Scope>(row.scopes.split(' ').filter(isScope));
-      return Object.freeze({ kind: 'user', userId: row.user_id, role: row.role, scopes, credentialId: row.id, credentialKind: row.kind });
+      return Object.freeze({
+        kind: 'user',
+        userId: row.user_id,
+        role: row.role,
+        scopes,
+        credentialId: row.id,
+        credentialKind: row.kind,
+        securityStamp: row.security_stamp,
+      });
     },
 
     async passwordHashOf(userId: string): Promise<string | null> {
@@ -157,12 +183,21 @@ export function createAccountStore(db: Kysely<DB>) {
       return row?.password_hash ?? null;
     },
 
-    /** Sets a new password and, in the same transaction, revokes every other session and token. */
-    async changePassword(viewer: UserViewer, passwordHash: string, ip: string | null): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: nowIso() }).where('id', '=', viewer.userId).execute();
+    /**
+     * Sets a new password and rotates the security stamp, which ends every other session and
+     * token at once, including one being issued right now by another request. The session that
+     * made the change takes the new stamp. False when that session itself was ended meanwhile
+     * (another password change won): then nothing changes.
+     */
+    async changePassword(viewer: UserViewer, passwordHash: string, ip: string | null): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const stamp = await rotateSecurityStamp(trx, viewer.userId, viewer.securityStamp, { password_hash: passwordHash });
+        if (stamp === null) return false;
+        await trx.updateTable('credentials').set({ security_stamp: stamp }).where('id', '=', viewer.credentialId).execute();
+        // The stamp already ended them; deleting the rows keeps the table small.
         await trx.deleteFrom('credentials').where('user_id', '=', viewer.userId).where('id', '<>', viewer.credentialId).execute();
         await recordSecurityEvent(trx, { type: 'password.changed', actorId: viewer.userId, subjectId: viewer.userId, ip });
+        return true;
       });
     },
 
@@ -195,3 +230,4 @@ export function createAccountStore(db: Kysely<DB>) {
 }
 
 export type AccountStore = ReturnType<typeof createAccountStore>;
+

@@ -6,6 +6,7 @@ import { nowIso } from '../ids.js';
 import type { PageRequest } from './pagination.js';
 import type { RequestContext } from './request-context.js';
 import { type SecurityEventFilter, listSecurityEvents, recordSecurityEvent } from './security-events.js';
+import { rotateSecurityStamp } from './security-stamps.js';
 import { createUsersRepository, readSelfView } from './users.js';
 import { requireAdmin } from '../authz/require-viewer.js';
 import type { UserSelf } from './views.js';
@@ -29,10 +30,16 @@ export function createAdminRepository(db: Kysely<DB>, viewer: Viewer, context: R
     const admin = requireAdmin(viewer);
     if (userId === admin.userId) throw new AppError('validation_failed', { detail: 'You cannot change your own account status.', errors: [{ path: '/userId', message: 'is your own id' }] });
     return db.transaction().execute(async (trx) => {
-      const result = await trx.updateTable('users').set({ status, updated_at: nowIso() }).where('id', '=', userId).executeTakeFirst();
-      if (result.numUpdatedRows === 0n) return false;
-      // Suspension ends every session and token at once, not at their expiry.
-      if (status === 'suspended') await trx.deleteFrom('credentials').where('user_id', '=', userId).execute();
+      if (status === 'suspended') {
+        // Suspension ends every session and token at once, not at their expiry: the new stamp
+        // ends even a token another request is making right now, which would otherwise work
+        // again after an unsuspension.
+        if ((await rotateSecurityStamp(trx, userId, null, { status })) === null) return false;
+        await trx.deleteFrom('credentials').where('user_id', '=', userId).execute();
+      } else {
+        const result = await trx.updateTable('users').set({ status, updated_at: nowIso() }).where('id', '=', userId).executeTakeFirst();
+        if (result.numUpdatedRows === 0n) return false;
+      }
       await recordSecurityEvent(trx, {
         type: status === 'suspended' ? 'admin.user_suspended' : 'admin.user_unsuspended',
         actorId: admin.userId,

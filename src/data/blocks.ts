@@ -4,6 +4,7 @@ import type { Viewer } from '../authz/viewer.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { nowIso } from '../ids.js';
+import type { PairLock } from './pair-lock.js';
 import type { Page, PageRequest } from './pagination.js';
 import { requireMember } from '../authz/require-viewer.js';
 import { type UserCard, cardColumns, cardPage } from './views.js';
@@ -14,7 +15,7 @@ import { type UserCard, cardColumns, cardPage } from './views.js';
  * The block list is the one place a blocked member still appears, to the blocker alone,
  * so that the block can be undone.
  */
-export function createBlocksRepository(db: Kysely<DB>, viewer: Viewer) {
+export function createBlocksRepository(db: Kysely<DB>, viewer: Viewer, lockPair: PairLock) {
   const visible = userVisibleTo(viewer);
 
   return {
@@ -22,6 +23,9 @@ export function createBlocksRepository(db: Kysely<DB>, viewer: Viewer) {
       const me = requireMember(viewer).userId;
       if (targetId === me) throw new AppError('validation_failed', { detail: 'You cannot block yourself.', errors: [{ path: '/userId', message: 'is your own id' }] });
       return db.transaction().execute(async (trx) => {
+        // Under the pair's lock: a follow of the same two members cannot slip in between the
+        // check below and the deletion of their edges.
+        await lockPair(trx, me, targetId);
         const target = await trx
           .selectFrom('users')
           .select('users.id')

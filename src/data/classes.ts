@@ -5,7 +5,7 @@ import type { Viewer } from '../authz/viewer.js';
 import { workoutVisibleTo } from '../authz/workout-visibility.js';
 import type { DB, Discipline } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { newId, nowIso } from '../ids.js';
+import { randomId, nowIso } from '../ids.js';
 import { type Page, type PageRequest, newestFirst, timeAndIdKey, toPage } from './pagination.js';
 import type { WriteOutcome } from './workouts.js';
 import { type UserCard, toCard } from './views.js';
@@ -122,7 +122,7 @@ export function createClassesRepository(db: Kysely<DB>, viewer: Viewer) {
     },
 
     async create(input: NewClass): Promise<FitnessClass> {
-      const id = newId();
+      const id = randomId();
       await db
         .insertInto('classes')
         .values({

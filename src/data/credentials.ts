@@ -1,13 +1,14 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import { hashSecret, newSecret } from '../auth/tokens.js';
 import type { Scope } from '../authz/scopes.js';
 import type { Viewer } from '../authz/viewer.js';
 import type { CredentialKind, DB } from '../db/schema.js';
-import { newId, nowIso } from '../ids.js';
+import { timeOrderedId, nowIso } from '../ids.js';
 import { type Page, type PageRequest, decodeCursor, toPage } from './pagination.js';
 import type { RequestContext } from './request-context.js';
 import { recordSecurityEvent } from './security-events.js';
 import { requireMember } from '../authz/require-viewer.js';
+import { AppError } from '../errors.js';
 
 /** Lifetimes. A session is an interactive login; a token is a member-made key for scripts. */
 export const credentialLifetimes = {
@@ -24,31 +25,57 @@ export interface IssuedCredential {
   expiresAt: string;
 }
 
-/** Makes a credential and returns its secret, the only time the secret exists outside the caller. */
+/**
+ * Makes a credential and returns its secret, the only time the secret exists outside the caller.
+ * The credential carries `securityStamp`, the stamp its member had when they proved who they
+ * are (the password check of a login, the credential of the request making a token). It is
+ * written only while the member is active and still has that stamp, in one statement, so a
+ * password change or suspension that lands first stops it (null), and one that lands after it
+ * rotates the stamp and ends it: no interleaving leaves a credential from before the change alive.
+ */
 export async function issueCredential(
   db: Kysely<DB> | Transaction<DB>,
-  input: { userId: string; kind: CredentialKind; scopes: readonly Scope[]; name?: string | null; userAgent?: string | null; expiresAt: Date },
-): Promise<IssuedCredential> {
+  input: {
+    userId: string;
+    securityStamp: string;
+    kind: CredentialKind;
+    scopes: readonly Scope[];
+    name?: string | null;
+    userAgent?: string | null;
+    expiresAt: Date;
+  },
+): Promise<IssuedCredential | null> {
   const now = new Date();
-  const id = newId();
+  const id = timeOrderedId();
   const secret = newSecret(input.kind);
   const idleExpiry = new Date(Math.min(input.expiresAt.getTime(), now.getTime() + credentialLifetimes[input.kind].idleMs));
-  await db
+  const values = {
+    id,
+    kind: input.kind,
+    token_hash: hashSecret(secret),
+    name: input.name ?? null,
+    scopes: input.scopes.join(' '),
+    user_agent: input.userAgent ?? null,
+    created_at: now.toISOString(),
+    last_used_at: now.toISOString(),
+    idle_expires_at: idleExpiry.toISOString(),
+    expires_at: input.expiresAt.toISOString(),
+  };
+  const columns = Object.keys(values) as (keyof typeof values)[];
+  const result = await db
     .insertInto('credentials')
-    .values({
-      id,
-      user_id: input.userId,
-      kind: input.kind,
-      token_hash: hashSecret(secret),
-      name: input.name ?? null,
-      scopes: input.scopes.join(' '),
-      user_agent: input.userAgent ?? null,
-      created_at: now.toISOString(),
-      last_used_at: now.toISOString(),
-      idle_expires_at: idleExpiry.toISOString(),
-      expires_at: input.expiresAt.toISOString(),
-    })
-    .execute();
+    .columns([...columns, 'user_id', 'security_stamp'])
+    .expression((eb) =>
+      eb
+        .selectFrom('users')
+        // Typed casts: PostgreSQL cannot infer the type of a bare parameter in a select list.
+        .select([...columns.map((column) => sql<string | null>`cast(${values[column]} as text)`.as(column)), 'users.id', 'users.security_stamp'])
+        .where('users.id', '=', input.userId)
+        .where('users.security_stamp', '=', input.securityStamp)
+        .where('users.status', '=', 'active'),
+    )
+    .executeTakeFirst();
+  if ((result.numInsertedOrUpdatedRows ?? 0n) === 0n) return null;
   return { id, secret, expiresAt: input.expiresAt.toISOString() };
 }
 
@@ -82,6 +109,8 @@ export function createCredentialsRepository(db: Kysely<DB>, viewer: Viewer, cont
       .where('kind', '=', kind)
       .where('expires_at', '>', now)
       .where('idle_expires_at', '>', now)
+      // A credential from before the last password change or suspension is dead, not listed.
+      .where('security_stamp', '=', (eb) => eb.selectFrom('users').select('users.security_stamp').where('users.id', '=', me))
       .$if(after !== undefined, (q) => q.where('id', '>', after as string))
       .orderBy('id')
       .limit(page.limit + 1)
@@ -123,9 +152,13 @@ export function createCredentialsRepository(db: Kysely<DB>, viewer: Viewer, cont
     revokeToken: (id: string) => revoke('token', id),
 
     async createToken(input: { name: string; scopes: readonly Scope[]; expiresAt: Date }): Promise<IssuedCredential> {
-      const me = requireMember(viewer).userId;
+      const member = requireMember(viewer);
+      const me = member.userId;
       return db.transaction().execute(async (trx) => {
-        const issued = await issueCredential(trx, { userId: me, kind: 'token', name: input.name, scopes: input.scopes, expiresAt: input.expiresAt });
+        // Stamped with the stamp of the credential that asked: if the password changed since, the
+        // request's own credential is dead, and so is anything it would make.
+        const issued = await issueCredential(trx, { userId: me, securityStamp: member.securityStamp, kind: 'token', name: input.name, scopes: input.scopes, expiresAt: input.expiresAt });
+        if (!issued) throw new AppError('unauthorized', { detail: 'The bearer token is malformed, expired or revoked.' });
         await recordSecurityEvent(trx, { type: 'token.created', actorId: me, subjectId: me, ip: context.ip, details: { tokenId: issued.id, name: input.name, scopes: input.scopes.join(' ') } });
         return issued;
       });

@@ -11,6 +11,7 @@ import { createCredentialsRepository } from './credentials.js';
 import { createFollowsRepository } from './follows.js';
 import { createMeRepository } from './me.js';
 import type { PageRequest } from './pagination.js';
+import { pairLockFor } from './pair-lock.js';
 import { type RequestContext, noRequestContext } from './request-context.js';
 import { asActivity, listSecurityEvents } from './security-events.js';
 import { createUsersRepository } from './users.js';
@@ -27,6 +28,7 @@ export type { SeedOptions, SeedProgress, SeedSummary } from '../db/seed.js';
 export function createDataLayer(database: Database) {
   const { db } = database;
   const accounts = createAccountStore(db);
+  const lockPair = pairLockFor(database.dialect);
 
   function forViewer(viewer: Viewer, context: RequestContext = noRequestContext) {
     const users = createUsersRepository(db, viewer);
@@ -34,8 +36,8 @@ export function createDataLayer(database: Database) {
       viewer,
       users,
       me: createMeRepository(db, viewer, users, context),
-      follows: createFollowsRepository(db, viewer),
-      blocks: createBlocksRepository(db, viewer),
+      follows: createFollowsRepository(db, viewer, lockPair),
+      blocks: createBlocksRepository(db, viewer, lockPair),
       credentials: createCredentialsRepository(db, viewer, context),
       admin: createAdminRepository(db, viewer, context),
       workouts: createWorkoutsRepository(db, viewer),

@@ -4,6 +4,7 @@ import type { Viewer } from '../authz/viewer.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { nowIso } from '../ids.js';
+import type { PairLock } from './pair-lock.js';
 import type { Page, PageRequest } from './pagination.js';
 import { requireMember } from '../authz/require-viewer.js';
 import { type UserCard, cardColumns, cardPage } from './views.js';
@@ -15,7 +16,7 @@ export type FollowState = 'following' | 'requested';
  * and carries the other member's visibility rule in the same statement, so a write never touches
  * an edge the viewer could not see. Zero rows changed answers "absent" (404).
  */
-export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer) {
+export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer, lockPair: PairLock) {
   const visible = userVisibleTo(viewer);
 
   return {
@@ -24,6 +25,9 @@ export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer) {
       const me = requireMember(viewer).userId;
       if (targetId === me) throw new AppError('validation_failed', { detail: 'You cannot follow yourself.', errors: [{ path: '/userId', message: 'is your own id' }] });
       return db.transaction().execute(async (trx) => {
+        // Decided under the pair's lock, so a block of the same two members is either fully
+        // before (the rule below sees it) or fully after (it deletes this edge).
+        await lockPair(trx, me, targetId);
         await trx
           .insertInto('follows')
           .columns(['follower_id', 'followee_id', 'state', 'created_at'])

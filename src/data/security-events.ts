@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, Role } from '../db/schema.js';
-import { newId, nowIso } from '../ids.js';
+import { timeOrderedId, nowIso } from '../ids.js';
 import { type Page, type PageRequest, decodeCursor, toPage } from './pagination.js';
 
 /** Event types. Every type a member sees in their security activity is listed in `memberVisibleTypes`. */
@@ -37,7 +37,7 @@ export async function recordSecurityEvent(db: Kysely<DB> | Transaction<DB>, even
   await db
     .insertInto('security_events')
     .values({
-      id: newId(),
+      id: timeOrderedId(),
       type: event.type,
       actor_id: event.actorId ?? null,
       actor_role: event.actorRole ?? null,

@@ -6,7 +6,7 @@ import type { Viewer } from '../authz/viewer.js';
 import { workoutOwnedBy, workoutVisibleTo } from '../authz/workout-visibility.js';
 import type { DB, Discipline, WorkoutVisibility, WorkoutsTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { newId, nowIso } from '../ids.js';
+import { timeOrderedId, nowIso } from '../ids.js';
 import { type Page, type PageRequest, newestFirst, timeAndIdKey, toPage } from './pagination.js';
 import type { ListOutcome } from './users.js';
 
@@ -98,7 +98,7 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer) {
         }
         const owner = await trx.selectFrom('users').select('privacy_default_workout_visibility').where('id', '=', me).executeTakeFirstOrThrow();
         const row: Selectable<WorkoutsTable> = {
-          id: newId(),
+          id: timeOrderedId(),
           user_id: me,
           class_id: input.classId ?? null,
           discipline: input.discipline,

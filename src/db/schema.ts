@@ -37,6 +37,8 @@ export interface UsersTable {
   privacy_default_workout_visibility: WorkoutVisibility;
   created_at: string;
   updated_at: string;
+  /** Random; rotated by a password change or a suspension, which ends every older credential. */
+  security_stamp: string;
 }
 
 export interface CredentialsTable {
@@ -53,6 +55,8 @@ export interface CredentialsTable {
   last_used_at: string;
   idle_expires_at: string;
   expires_at: string;
+  /** The member's security stamp when this credential was issued; valid only while it still matches. */
+  security_stamp: string;
 }
 
 export interface FollowsTable {

@@ -4,7 +4,7 @@ import { isoTimestamp } from './iso-time.js';
 import { memberCreatedMs, memberId } from './members.js';
 import { type Plan, calendar } from './plan.js';
 import { createStream, streamKind } from './random.js';
-import { idSpace, seededUuidV7 } from './uuid.js';
+import { idSpace, seededUuidV4 } from './uuid.js';
 import type { Columns, TableWriter } from './writer.js';
 
 export const classColumns = {
@@ -48,7 +48,7 @@ export async function writeClasses(plan: Plan, writer: TableWriter, progress: (d
     const airedMs = earliest + Math.floor(s.float() * (calendar.now - calendar.day - earliest));
     const createdMs = airedMs - s.int(calendar.day, 14 * calendar.day);
     const klass: SeededClass = {
-      id: seededUuidV7(plan.seed, idSpace.class, index, createdMs),
+      id: seededUuidV4(plan.seed, idSpace.class, index),
       discipline,
       title: `${minutes} min ${s.pick(profile.classStyles)} ${profile.classNoun}`,
       durationSeconds: minutes * 60,

@@ -2,7 +2,7 @@ import type { Gender, UsersTable, WorkoutVisibility } from '../schema.js';
 import { isoTimestamp } from './iso-time.js';
 import { type Plan, calendar, proportions } from './plan.js';
 import { type Stream, createStream, hash32, streamKind, weighted } from './random.js';
-import { idSpace, seededUuidV7 } from './uuid.js';
+import { idSpace, seededUuidV4 } from './uuid.js';
 import { bios, cities, firstNames, instructorBios, lastNames } from './vocabulary.js';
 import type { Columns, TableWriter } from './writer.js';
 
@@ -27,6 +27,7 @@ export const memberColumns = {
   privacy_default_workout_visibility: 'text',
   created_at: 'text',
   updated_at: 'text',
+  security_stamp: 'text',
 } as const satisfies Record<keyof UsersTable, string> & Columns;
 
 /**
@@ -52,14 +53,15 @@ export interface MemberCounts {
   suspended: number;
 }
 
-/** Registration time: one member per slot, in index order, so ids sort by registration. */
+/** Registration time: one member per slot, in index order. */
 export function memberCreatedMs(plan: Plan, index: number): number {
   const jitter = Math.floor((hash32(plan.seed, streamKind.member, index) / 4294967296) * plan.registrationSlotMs);
   return calendar.start + index * plan.registrationSlotMs + jitter;
 }
 
 export function memberId(plan: Plan, index: number): string {
-  return seededUuidV7(plan.seed, idSpace.user, index, memberCreatedMs(plan, index));
+  // Random-looking, as the server's are: a member id must not carry the registration time.
+  return seededUuidV4(plan.seed, idSpace.user, index);
 }
 
 export function isPrivate(flags: MemberFlags, index: number): boolean {
@@ -112,7 +114,7 @@ function memberRow(plan: Plan, index: number, flags: MemberFlags, counts: Member
   const updatedMs = s.chance(0.35) ? createdMs + Math.floor(s.float() * (calendar.now - createdMs)) : createdMs;
   const body = bodyFor(s);
   return [
-    seededUuidV7(plan.seed, idSpace.user, index, createdMs),
+    memberId(plan, index),
     username,
     // .invalid is reserved (RFC 2606): nothing is ever delivered to a synthetic member.
     `${username}@seed.paceline.invalid`,
@@ -133,6 +135,8 @@ function memberRow(plan: Plan, index: number, flags: MemberFlags, counts: Member
     visibility,
     isoTimestamp(createdMs),
     isoTimestamp(updatedMs),
+    // The stamp that credentials from before any rotation carry: seeded members have none.
+    '',
   ];
 }
 

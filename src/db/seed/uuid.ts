@@ -37,3 +37,20 @@ export function seededUuidV7(seed: number, space: number, index: number, created
     `${hex4(moreNoise)}${hex8(unique)}`
   );
 }
+
+/**
+ * A UUIDv4 made from the seed: every bit but the version and variant is a hash of the row's
+ * index, as random-looking as the server's member and class ids, and carrying no time. The last
+ * 32 bits are the same bijective hash as above, so two rows of one table never collide.
+ */
+export function seededUuidV4(seed: number, space: number, index: number): string {
+  const unique = mix32((index ^ hash32(seed, streamKind.identifiers, space)) >>> 0);
+  const noise = hash32(seed, space * 0x10000 + 1, index);
+  const moreNoise = hash32(seed, space * 0x10000 + 2, index);
+  const evenMore = hash32(seed, space * 0x10000 + 3, index);
+  const variant = 8 | ((noise >>> 12) & 3);
+  return (
+    `${hex8(evenMore)}-${hex4(moreNoise >>> 16)}-4${hex3(noise)}-${nibbleHex[variant]!}${hex3(noise >>> 14)}-` +
+    `${hex4(moreNoise)}${hex8(unique)}`
+  );
+}
