@@ -197,7 +197,7 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
 
   it('login-throttling under concurrency: a throttle that checks, awaits the hash, then records lets a burst through', async () => {
     // A short lock is waited out and the burst sent to the same account; a long one is not, and the burst goes to bob.
-    for (const [lockSeconds, burstFor, after] of [[2, 'alice', ', sent after the 2 s wait the target asked for'], [60, 'bob', '']] as const) {
+    for (const [lockSeconds, burstFor, after] of [[1, 'alice', ', sent after the 1 s wait the target asked for'], [60, 'bob', '']] as const) {
       const report = await expectFindings(() => startLoginRaceApi('FLAW-check-then-record', lockSeconds), {}, ['login-throttling POST /auth/login']);
       const finding = report.findings[0];
       expect(finding?.owner).toBe(burstFor);
@@ -212,7 +212,7 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
   }, 30_000);
 
   it('login-throttling under concurrency: a throttle that reserves the attempt before hashing reports nothing, and says it tested', async () => {
-    const report = await expectFindings(() => startLoginRaceApi('sound-reserves-first', 2), {}, []);
+    const report = await expectFindings(() => startLoginRaceApi('sound-reserves-first', 1), {}, []);
     expect(report.coverage.find((r) => r.operation.path === '/auth/login')?.checks['login-throttling']).toBe('tested');
     // Sound throttles elsewhere (a 60 s lock): the burst went to the second member's account.
     const locked = await expectFindings(startBolaReadApi, {}, ['bola GET /notes/{noteId}']);
@@ -220,7 +220,7 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
   }, 30_000);
 
   it('login-throttling: the burst is skipped, and coverage says why, when options forbid it', async () => {
-    const api = await startLoginRaceApi('FLAW-check-then-record', 2);
+    const api = await startLoginRaceApi('FLAW-check-then-record', 1);
     try {
       const report = await audit(api, { concurrency: 4 });
       expect(found(report), explain(report)).toEqual([]);
