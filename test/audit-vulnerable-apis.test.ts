@@ -10,6 +10,7 @@ import { startBolaWriteApi } from './support/vulnerable-apis/bola-write.js';
 import { type VulnerableApi, canaries, writeIdentities } from './support/vulnerable-apis/common.js';
 import { startDataExposureApi } from './support/vulnerable-apis/data-exposure.js';
 import { startDeny200Api } from './support/vulnerable-apis/deny-200.js';
+import { startLoginRaceApi } from './support/vulnerable-apis/login-race.js';
 import { startLoginThrottlingApi } from './support/vulnerable-apis/login-throttling.js';
 import { startMassAssignmentApi } from './support/vulnerable-apis/mass-assignment.js';
 import { startNoAuthApi } from './support/vulnerable-apis/no-auth.js';
@@ -31,6 +32,7 @@ interface Mode {
   allowWrites?: boolean;
   allowDestructive?: boolean;
   exclude?: string[];
+  concurrency?: number;
 }
 
 const writes: Mode = { allowWrites: true };
@@ -193,6 +195,43 @@ describe('auditing deliberately vulnerable APIs: each flaw found, nothing else r
     expect(report.coverage.find((r) => r.operation.path === '/auth/login')?.checks['login-throttling']).toBe('tested');
   }, 15_000);
 
+  it('login-throttling under concurrency: a throttle that checks, awaits the hash, then records lets a burst through', async () => {
+    // A short lock is waited out and the burst sent to the same account; a long one is not, and the burst goes to bob.
+    for (const [lockSeconds, burstFor, after] of [[1, 'alice', ', sent after the 1 s wait the target asked for'], [60, 'bob', '']] as const) {
+      const report = await expectFindings(() => startLoginRaceApi('FLAW-check-then-record', lockSeconds), {}, ['login-throttling POST /auth/login']);
+      const finding = report.findings[0];
+      expect(finding?.owner).toBe(burstFor);
+      expect(finding?.title).toMatch(new RegExp(`^POST /auth/login judges \\d+ of 20 concurrent wrong passwords for ${burstFor}, though one at a time it refuses from attempt 6$`));
+      const whose = burstFor === 'alice' ? '' : " alice's";
+      expect(finding?.evidence).toMatch(new RegExp(`^a burst of 20 concurrent wrong passwords for ${burstFor}${after}: (\\d+) judged \\(401\\), \\d+ refused; one at a time the target refused${whose} from attempt 6`));
+      // Well past the 5 (after a wait) a sound throttle allows: scrypt makes the window wide.
+      expect(Number(/: (\d+) judged/.exec(finding?.evidence ?? '')?.[1])).toBeGreaterThan(10);
+      expect(report.coverage.find((r) => r.operation.path === '/auth/login')?.checks['login-throttling']).toBe('tested');
+      expect(report.requests).toBeGreaterThanOrEqual(6 + 20);
+    }
+  }, 30_000);
+
+  it('login-throttling under concurrency: a throttle that reserves the attempt before hashing reports nothing, and says it tested', async () => {
+    const report = await expectFindings(() => startLoginRaceApi('sound-reserves-first', 1), {}, []);
+    expect(report.coverage.find((r) => r.operation.path === '/auth/login')?.checks['login-throttling']).toBe('tested');
+    // Sound throttles elsewhere (a 60 s lock): the burst went to the second member's account.
+    const locked = await expectFindings(startBolaReadApi, {}, ['bola GET /notes/{noteId}']);
+    expect(locked.coverage.find((r) => r.operation.path === '/auth/login')?.checks['login-throttling']).toBe('tested');
+  }, 30_000);
+
+  it('login-throttling: the burst is skipped, and coverage says why, when options forbid it', async () => {
+    const api = await startLoginRaceApi('FLAW-check-then-record', 1);
+    try {
+      const report = await audit(api, { concurrency: 4 });
+      expect(found(report), explain(report)).toEqual([]);
+      expect(report.coverage.find((r) => r.operation.path === '/auth/login')?.checks['login-throttling']).toBe(
+        'skipped: no concurrent burst: it needs --concurrency 20 or more (one at a time, refused from attempt 6)',
+      );
+    } finally {
+      await api.close();
+    }
+  }, 30_000);
+
   it('deny-200: a sound API that refuses with 200 and an error body reports nothing, read-only or writing', async () => {
     const readOnly = await expectFindings(startDeny200Api, {}, []);
     const row = readOnly.matrix.find((r) => r.operation.method === 'GET' && r.operation.path === '/notes/{noteId}');
@@ -281,6 +320,24 @@ describe('the vulnerable apps behave as described', () => {
       expect(note).not.toHaveProperty('role');
       expect(note).not.toHaveProperty('ownerId');
     });
+  });
+
+  it('login-race: one at a time both refuse the 6th wrong password; sent together, only the flawed one judges them all', async () => {
+    for (const mode of ['FLAW-check-then-record', 'sound-reserves-first'] as const) {
+      await withApi(
+        () => startLoginRaceApi(mode, 60),
+        async (api) => {
+          const wrong = (i: number) => send(api, {}, 'POST', '/auth/login', { username: 'alice', password: `wrong-${i}` });
+          const queued: number[] = [];
+          for (let i = 0; i < 6; i++) queued.push((await wrong(i)).status);
+          expect(queued).toEqual([401, 401, 401, 401, 401, 429]);
+          const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => send(api, {}, 'POST', '/auth/login', { username: 'bob', password: `wrong-${i}` })));
+          const judged = burst.filter((answer) => answer.status === 401).length;
+          if (mode === 'sound-reserves-first') expect(judged).toBe(5);
+          else expect(judged).toBeGreaterThan(10);
+        },
+      );
+    }
   });
 
   it('noop-204 and deny-200 refuse without changing anything; logins are throttled where they should be', async () => {

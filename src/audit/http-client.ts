@@ -378,7 +378,7 @@ function requestHeaders(request: AuditRequest, carrier: Carrier): Record<string,
 }
 
 /** Retry-After in seconds (delay-seconds or an HTTP date); undefined when absent or unreadable. */
-function retryAfterSeconds(response: AuditResponse): number | undefined {
+export function retryAfterSeconds(response: AuditResponse): number | undefined {
   const raw = response.headers['retry-after']?.trim();
   if (raw === undefined || raw === '') return undefined;
   if (/^\d+$/.test(raw)) return Number(raw);

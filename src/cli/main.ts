@@ -11,7 +11,8 @@ const usage = `Usage: paceline <command> [options]
 
 Commands:
   serve [--port N] [--host H] [--database-url URL] [--migrate] [--demo]
-                      run the API (--migrate applies migrations first; --demo adds demo members to an empty database)
+                      run the API (--migrate applies migrations first, else pending migrations stop it;
+                      --demo adds demo members to an empty database)
   migrate [--database-url URL]
                       apply database migrations
   seed --users N [--workouts-per-user K] [--follows-per-user F] [--classes C] [--seed S] [--database-url URL]

@@ -1,12 +1,34 @@
 import { buildApp, redactPaths } from '../http/app.js';
 import type { Config } from '../config.js';
-import { openDataLayer } from '../data/data-layer.js';
+import { type DataLayer, openDataLayer } from '../data/data-layer.js';
 import { createDemoContent } from './demo-members.js';
+
+/**
+ * Serving an unmigrated database would answer every data route with a 500; refusing to start
+ * says what to do instead. (With --migrate the schema is brought up to date first.)
+ */
+async function requireCurrentSchema(data: DataLayer): Promise<void> {
+  const { current, pending } = await data.schemaStatus().catch((error: unknown) => {
+    const code = (error as { code?: unknown }).code;
+    throw new Error(`the database is not reachable${typeof code === 'string' ? ` (${code})` : ''}`, { cause: error });
+  });
+  if (current) return;
+  throw new Error(
+    `the database schema is behind this version (${pending.length} migration${pending.length === 1 ? '' : 's'} pending: ${pending.join(', ')}); ` +
+      'run `paceline migrate` first, or start with `paceline serve --migrate`',
+  );
+}
 
 /** Runs the API until SIGINT or SIGTERM. With `demo`, an empty database gets demo members first. */
 export async function serve(config: Config, options: { migrate: boolean; demo: boolean }): Promise<void> {
   const data = openDataLayer(config.databaseUrl);
-  if (options.migrate) await data.migrate();
+  try {
+    if (options.migrate) await data.migrate();
+    else await requireCurrentSchema(data);
+  } catch (error) {
+    await data.close();
+    throw error;
+  }
   const { members: demo, leaderboardClassId } = options.demo ? await createDemoContent(data) : { members: [], leaderboardClassId: null };
   const app = await buildApp({
     data,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Viewer } from '../authz/viewer.js';
 import { type Database, openDatabase } from '../db/database.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { migrateToLatest, schemaStatus } from '../db/migrate.js';
 import { type SeedOptions, type SeedProgress, seedDatabase } from '../db/seed.js';
 import { createAccountStore } from './accounts.js';
 import { createAdminRepository } from './admin.js';
@@ -18,6 +18,7 @@ import { createUsersRepository } from './users.js';
 import { createWorkoutsRepository } from './workouts.js';
 import { requireMember } from '../authz/require-viewer.js';
 
+export type { SchemaStatus } from '../db/migrate.js';
 export type { SeedOptions, SeedProgress, SeedSummary } from '../db/seed.js';
 
 /**
@@ -54,6 +55,8 @@ export function createDataLayer(database: Database) {
     accounts,
     forViewer,
     migrate: () => migrateToLatest(database),
+    /** Whether the database has run every migration this build knows (serve and /readyz ask). */
+    schemaStatus: () => schemaStatus(database),
     /** Synthetic data for development and load tests (`paceline seed`); a job, not a request. */
     seed: (options: SeedOptions, onProgress?: (progress: SeedProgress) => void) => seedDatabase(database, options, onProgress),
     async ping(): Promise<void> {

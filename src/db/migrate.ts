@@ -13,12 +13,33 @@ function migrationsFor(database: Database): Record<string, Migration> {
   };
 }
 
-export async function migrateToLatest(database: Database): Promise<string[]> {
-  const migrator = new Migrator({
+function migratorFor(database: Database): Migrator {
+  return new Migrator({
     db: database.db,
     provider: { getMigrations: async () => migrationsFor(database) },
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const { error, results } = await migratorFor(database).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The known migrations split by whether the database has run them; `current` when none is pending. */
+export interface SchemaStatus {
+  current: boolean;
+  applied: string[];
+  pending: string[];
+}
+
+/**
+ * Compares the migrations the database records with the ones this build knows, without creating
+ * anything: an unmigrated database (not even the migrations table) has every migration pending.
+ */
+export async function schemaStatus(database: Database): Promise<SchemaStatus> {
+  const migrations = await migratorFor(database).getMigrations();
+  const applied = migrations.filter((m) => m.executedAt !== undefined).map((m) => m.name);
+  const pending = migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  return { current: pending.length === 0, applied, pending };
 }

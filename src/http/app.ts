@@ -6,6 +6,7 @@ import type { DataLayer } from '../data/data-layer.js';
 import { installAccessGate } from './access-gate.js';
 import { installOpenApi } from './openapi.js';
 import { installProblemHandling } from './problems.js';
+import { createReadinessCheck } from './readiness.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { classesRoutes } from './routes/classes.js';
@@ -77,7 +78,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   workoutsRoutes(app);
   classesRoutes(app);
   adminRoutes(app);
-  operationsRoutes(app, { ping: options.data.ping, securityContact: options.securityContact ?? 'mailto:security@paceline.invalid' });
+  operationsRoutes(app, { readiness: createReadinessCheck(options.data), securityContact: options.securityContact ?? 'mailto:security@paceline.invalid' });
 
   return app;
 }

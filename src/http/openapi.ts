@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { publicAccess, type RouteAccess } from '../authz/access.js';
 import { declareScopeAccess } from './access-gate.js';
+import { docsContentSecurityPolicy } from './docs-csp.js';
 
 /**
  * The security requirement and Paceline extensions an access declaration implies. OpenAPI 3.1
@@ -52,7 +53,13 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(async (docs) => {
     // Routes of the docs plugin (its UI files) are public by declaration, like /openapi.json.
     declareScopeAccess(docs, publicAccess);
-    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true });
+    // The policy depends on the request's scheme, so it is set here rather than by the plugin
+    // (whose static policy would send plain-HTTP browsers to https). `protocol` honours
+    // X-Forwarded-Proto only with trustProxy.
+    docs.addHook('onRequest', async (request, reply) => {
+      reply.header('content-security-policy', docsContentSecurityPolicy(docs.swaggerCSP, request.protocol === 'https'));
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: false });
   });
 
   app.get('/openapi.json', { config: { access: publicAccess }, schema: { hide: true } }, async () => app.swagger());

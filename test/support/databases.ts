@@ -14,12 +14,16 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-/** A fresh, migrated database of the given dialect: in-memory SQLite, or a new PostgreSQL database. */
-export async function createTestDatabase(dialect: DialectName): Promise<TestDatabase> {
+/**
+ * A fresh database of the given dialect, migrated unless `migrate: false`: in-memory SQLite, or a
+ * new PostgreSQL database.
+ */
+export async function createTestDatabase(dialect: DialectName, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = options.migrate ?? true;
   if (dialect === 'sqlite') {
     const url = 'sqlite::memory:';
     const data = openDataLayer(url);
-    await data.migrate();
+    if (migrate) await data.migrate();
     return { data, url, dispose: () => data.close() };
   }
   const adminUrl = inject('postgresAdminUrl');
@@ -29,7 +33,7 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const data = openDataLayer(url.toString());
-  await data.migrate();
+  if (migrate) await data.migrate();
   return {
     data,
     url: url.toString(),

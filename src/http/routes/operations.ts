@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
 import { publicAccess } from '../../authz/access.js';
 import { AppError } from '../../errors.js';
+import type { Readiness } from '../readiness.js';
 import { unavailableResponse } from '../schemas/problem.js';
 import type { App } from '../types.js';
 
 const tags = ['operations'];
 const Status = Type.Object({ status: Type.String() }, { additionalProperties: false });
 
-export function operationsRoutes(app: App, options: { ping: () => Promise<void>; securityContact: string }): void {
+export function operationsRoutes(app: App, options: { readiness: () => Promise<Readiness>; securityContact: string }): void {
   app.get(
     '/healthz',
     { config: { access: publicAccess }, schema: { operationId: 'healthz', tags, summary: 'The process is up', response: { 200: Status } } },
@@ -16,14 +17,15 @@ export function operationsRoutes(app: App, options: { ping: () => Promise<void>;
 
   app.get(
     '/readyz',
-    { config: { access: publicAccess }, schema: { operationId: 'readyz', tags, summary: 'The database answers', response: { 200: Status, 503: unavailableResponse } } },
+    { config: { access: publicAccess }, schema: { operationId: 'readyz', tags, summary: 'The database answers and its schema is up to date', response: { 200: Status, 503: unavailableResponse } } },
     async (request) => {
-      try {
-        await options.ping();
-      } catch (error) {
-        request.log.warn({ err: error }, 'readiness check failed');
+      const readiness = await options.readiness();
+      if (!readiness.ready && readiness.reason === 'unreachable') {
+        request.log.warn({ err: readiness.error }, 'readiness check failed');
         throw new AppError('unavailable', { detail: 'The database is not reachable.' });
       }
+      // Until then every data route would fail: the tables this build needs are not there yet.
+      if (!readiness.ready) throw new AppError('unavailable', { detail: 'The database has not been migrated to this version of Paceline yet.' });
       return { status: 'ready' };
     },
   );
