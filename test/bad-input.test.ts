@@ -143,6 +143,22 @@ describeEachDialect('bad input', (dialect) => {
       expect(restored.statusCode).toBe(200);
     });
 
+    it('refuses JSON nested deeper than 32 levels with 400, at any depth', async () => {
+      const nested = (depth: number, open: string, close: string) => open.repeat(depth) + close.repeat(depth);
+      for (const depth of [4_000, 30_000, 33]) {
+        const objects = `{"bio":${'{"a":'.repeat(depth - 1)}0${'}'.repeat(depth)}`;
+        // 30,000 levels of objects would be over the body limit; arrays fit.
+        for (const payload of depth > 4_000 ? [nested(depth, '[', ']')] : [nested(depth, '[', ']'), objects]) {
+          const patch = expectProblem(await raw('PATCH', '/api/v1/me', { payload, contentType: 'application/json', token: alice.token }), 400, 'validation_failed');
+          expect((patch.errors as { message: string }[])[0]!.message).toBe('must not be nested more than 32 levels deep');
+          expectProblem(await raw('POST', '/api/v1/auth/login', { payload, contentType: 'application/json' }), 400, 'validation_failed');
+        }
+      }
+      // Within the bound, the schema decides as usual.
+      const shallow = expectProblem(await raw('PATCH', '/api/v1/me', { payload: nested(32, '[', ']'), contentType: 'application/json', token: alice.token }), 400);
+      expect((shallow.errors as { message: string }[])[0]!.message).not.toMatch(/nested/);
+    });
+
     it('answers 413 for a body over 64 KiB', async () => {
       const big = JSON.stringify({ login: 'alice', password: 'p'.repeat(65 * 1024) });
       expectProblem(await raw('POST', '/api/v1/auth/login', { payload: big, contentType: 'application/json' }), 413, 'payload_too_large');
