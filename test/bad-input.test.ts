@@ -250,6 +250,23 @@ describeEachDialect('bad input', (dialect) => {
     });
   });
 
+  describe('timestamps', () => {
+    it('refuses a leap second (valid RFC 3339, not a Date) with 400 wherever a date-time is taken', async () => {
+      const coach = await client.member('leap_coach', { role: 'instructor' });
+      const admin = await client.member('leap_admin', { role: 'admin' });
+      for (const leap of ['2016-12-31T23:59:60Z', '2016-12-31T22:59:60-01:00']) {
+        const workout = await client.request('POST', '/api/v1/workouts', { token: alice.token, body: { discipline: 'cycling', title: 'Leap', startedAt: leap, durationSeconds: 60 } });
+        expect(paths(expectProblem(workout, 400, 'validation_failed'))).toEqual(['/startedAt']);
+        const fitnessClass = await client.request('POST', '/api/v1/classes', { token: coach.token, body: { title: 'Leap', discipline: 'cycling', durationSeconds: 600, difficulty: 3, airedAt: leap } });
+        expect(paths(expectProblem(fitnessClass, 400, 'validation_failed'))).toEqual(['/airedAt']);
+        const events = await client.request('GET', `/api/v1/admin/security-events?since=${encodeURIComponent(leap)}`, { token: admin.token });
+        expect(paths(expectProblem(events, 400, 'validation_failed'))).toEqual(['/query/since']);
+      }
+      const ordinary = await client.request('GET', '/api/v1/admin/security-events?since=2016-12-31T23:59:59Z', { token: admin.token });
+      expect(ordinary.statusCode).toBe(200);
+    });
+  });
+
   describe('no partial writes', () => {
     it('leaves the account untouched when one field of a PATCH is invalid', async () => {
       const before = (await client.request('GET', '/api/v1/me', { token: alice.token })).json();

@@ -2,6 +2,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { AppError } from '../errors.js';
+import { addPacelineFormats } from './formats.js';
 import { findInputProblem } from './input-walk.js';
 
 /**
@@ -12,6 +13,7 @@ import { findInputProblem } from './input-walk.js';
 function makeAjv(coerceTypes: boolean) {
   const ajv = new Ajv.default({ allErrors: true, coerceTypes: coerceTypes ? 'array' : false, removeAdditional: false, useDefaults: true, strict: false });
   addFormats.default(ajv);
+  addPacelineFormats(ajv);
   return ajv;
 }
 
