@@ -250,6 +250,44 @@ describeEachDialect('bad input', (dialect) => {
     });
   });
 
+  describe('field messages', () => {
+    /** The validator's own phrasing; none of it may reach a client. */
+    const validatorWording = /must NOT have|must be equal to|must match|must have required|must be (string|number|integer|boolean|object|array|null)\b|should|schema|anyOf|oneOf/;
+
+    it("gives one message per wrong field, in Paceline's words, naming what the field accepts", async () => {
+      const coach = await client.member('message_coach', { role: 'instructor' });
+      const admin = await client.member('message_admin', { role: 'admin' });
+      const workout = await client.request('POST', '/api/v1/workouts', { token: alice.token, body: { discipline: 'yoga', title: 'Calm', startedAt: '2024-01-01T07:00:00Z', durationSeconds: 600 } });
+      const workoutId = workout.json().id as string;
+      const newWorkout = { discipline: 'cycling', title: 'Ride', startedAt: '2024-01-01T07:00:00Z', durationSeconds: 600 };
+      const newClass = { title: 'Climb', discipline: 'cycling', durationSeconds: 600, difficulty: 3, airedAt: '2024-01-01T07:00:00Z' };
+      const cases: [string, string, { token?: string; body?: unknown; headers?: Record<string, string> }, [string, string][]][] = [
+        ['PATCH', '/api/v1/me', { token: alice.token, body: { privacy: { defaultWorkoutVisibility: 'everyone' } } }, [['/privacy/defaultWorkoutVisibility', 'must be one of: public, followers, only_me']]],
+        ['PATCH', '/api/v1/me', { token: alice.token, body: { bio: 5, location: 'l'.repeat(101) } }, [['/bio', 'must be a string or null'], ['/location', 'must be at most 100 characters long']]],
+        ['PATCH', '/api/v1/me', { token: alice.token, body: { gender: 'robot' } }, [['/gender', 'must be one of: female, male, non_binary, other, prefer_not_to_say, or null']]],
+        ['PATCH', '/api/v1/me', { token: alice.token, body: { weightKg: 1000, heightCm: 'tall' } }, [['/weightKg', 'must be a number from 20 to 400'], ['/heightCm', 'must be a number from 50 to 280 or null']]],
+        ['PATCH', '/api/v1/me', { token: alice.token, body: { birthday: '1990-02-30', displayName: '', privacy: { searchable: 'no' } } }, [['/displayName', 'must be 1 to 50 characters long'], ['/birthday', 'must be a date in ISO 8601 (YYYY-MM-DD)'], ['/privacy/searchable', 'must be true or false']]],
+        ['POST', '/api/v1/auth/register', { body: { username: 'No!', email: 'nobody', password: 'short' } }, [['/username', 'must be 3 to 30 characters long and contain only lower-case letters, digits and underscores'], ['/email', 'must be an email address'], ['/password', 'must be 12 to 128 characters long']]],
+        ['POST', '/api/v1/workouts', { token: alice.token, body: { ...newWorkout, startedAt: '2016-12-31T23:59:60Z', durationSeconds: 0, classId: 'x', discipline: 'swimming' } }, [['/classId', 'must be a UUID'], ['/discipline', 'must be one of: cycling, running, rowing, strength, yoga, walking, meditation'], ['/startedAt', 'must be a date-time in ISO 8601 (UTC)'], ['/durationSeconds', 'must be an integer from 1 to 86400']]],
+        ['PATCH', `/api/v1/workouts/${workoutId}`, { token: alice.token, body: {} }, [['/', 'must have at least 1 property']]],
+        ['POST', '/api/v1/classes', { token: coach.token, body: { ...newClass, difficulty: 11, title: ['Climb'] } }, [['/title', 'must be a string, 1 to 100 characters long'], ['/difficulty', 'must be an integer from 1 to 10']]],
+        ['POST', '/api/v1/me/tokens', { token: alice.token, body: { name: 'ci', scopes: [] } }, [['/scopes', 'must have 1 to 5 items']]],
+        ['POST', '/api/v1/me/tokens', { token: alice.token, body: { name: 'ci', scopes: ['root', 'profile:read', 'profile:read'], expiresInDays: 400 } }, [['/scopes/0', 'must be one of: profile:read, profile:write, workouts:read, workouts:write, social:write'], ['/scopes', 'must not repeat an item'], ['/expiresInDays', 'must be an integer from 1 to 365']]],
+        ['GET', '/api/v1/me/blocks?limit=0&cursor=!!!', { token: alice.token }, [['/query/limit', 'must be an integer from 1 to 100'], ['/query/cursor', 'must contain only letters, digits, underscores and hyphens']]],
+        ['GET', '/api/v1/classes?discipline=swimming&sort=asc', {}, [['/query/sort', 'is not an allowed parameter'], ['/query/discipline', 'must be one of: cycling, running, rowing, strength, yoga, walking, meditation']]],
+        ['GET', '/api/v1/users/123', { token: alice.token }, [['/path/userId', 'must be a UUID']]],
+        ['GET', `/api/v1/admin/users/${alice.id}`, { token: admin.token, headers: { 'x-access-reason': 'short' } }, [['/headers/x-access-reason', 'must be 10 to 500 characters long']]],
+        ['GET', `/api/v1/admin/users/${alice.id}`, { token: admin.token }, [['/headers/x-access-reason', 'is required']]],
+      ];
+      for (const [method, url, options, expected] of cases) {
+        const problem = expectProblem(await client.request(method, url, options), 400, 'validation_failed');
+        const errors = problem.errors as { path: string; message: string }[];
+        for (const error of errors) expect(error.message, `${method} ${url}`).not.toMatch(validatorWording);
+        expect(errors.map((error) => [error.path, error.message]), `${method} ${url}`).toEqual(expected);
+      }
+    });
+  });
+
   describe('timestamps', () => {
     it('refuses a leap second (valid RFC 3339, not a Date) with 400 wherever a date-time is taken', async () => {
       const coach = await client.member('leap_coach', { role: 'instructor' });

@@ -11,7 +11,8 @@ import { findInputProblem } from './input-walk.js';
  * Path, query and header values are text on the wire, so those are coerced to their declared types.
  */
 function makeAjv(coerceTypes: boolean) {
-  const ajv = new Ajv.default({ allErrors: true, coerceTypes: coerceTypes ? 'array' : false, removeAdditional: false, useDefaults: true, strict: false });
+  // verbose: each error carries its schema and value, from which problems.ts writes the message.
+  const ajv = new Ajv.default({ verbose: true, allErrors: true, coerceTypes: coerceTypes ? 'array' : false, removeAdditional: false, useDefaults: true, strict: false });
   addFormats.default(ajv);
   addPacelineFormats(ajv);
   return ajv;
