@@ -2,23 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, type Member, createClient } from './support/http.js';
 import { type TestDatabase, createTestDatabase, describeEachDialect } from './support/databases.js';
-
-/** Fragments that only show up when internals leak: stack frames, paths, SQL, library names and codes. */
-const leakPatterns: RegExp[] = [
-  /\bat [\w.<>$]+ \(/, // a stack frame: "at fn (file:line:col)"
-  /\n\s+at /,
-  /:\d+:\d+\)/,
-  /node_modules/,
-  /\/work\/|\/src\/|file:\/\//,
-  /\bSELECT\b|\bINSERT INTO\b|\bUPDATE "?users|\bWHERE\b/,
-  /sqlite/i,
-  /postgres|\bpg\b|syntax error at/i,
-  /ajv/i,
-  /FST_/,
-  /fastify/i,
-  /kysely/i,
-  /Unexpected token|Body cannot be empty|Request body is too large|in JSON at position/,
-];
+import { leakPatterns } from './support/problems.js';
 
 /** Every error is a clean problem document with a request id, and never a 500. */
 function expectProblem(res: LightMyRequestResponse, status: number, code?: string): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
@@ -27,12 +28,17 @@ export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpP
 /**
  * Input checks that route schemas cannot express, for every route, before any schema or query
  * sees the request:
+ * - a GET or HEAD with a body is a 400;
  * - an operation without a body (or query) schema takes none, so anything sent is a 400 rather
  *   than silently ignored (an empty object `{}`, which many clients send with every POST, is fine);
  * - NUL characters and over-deep nesting (see input-walk.ts) are a 400 naming the field.
  */
 export function rejectUnexpectedInput(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
+    // Fastify does not read the body of a GET or HEAD at all: refuse it rather than drop it.
+    if (bodylessMethods.has(request.method) && sendsBody(request.headers)) {
+      throw new AppError('validation_failed', { detail: `A ${request.method} request takes no body.`, errors: [{ path: '/', message: 'must be empty' }] });
+    }
     const schema = request.routeOptions.schema;
     if (schema && !schema.body && !isEmpty(request.body)) {
       throw new AppError('validation_failed', { detail: 'This operation takes no request body.', errors: [{ path: '/', message: 'must be empty' }] });
@@ -47,6 +53,13 @@ export function rejectUnexpectedInput(app: FastifyInstance): void {
       throw new AppError('validation_failed', { detail: problem.detail, errors: [{ path: problem.path, message: problem.message }] });
     }
   });
+}
+
+const bodylessMethods = new Set(['GET', 'HEAD']);
+
+function sendsBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function isEmpty(body: unknown): boolean {
