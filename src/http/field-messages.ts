@@ -128,20 +128,46 @@ function lengthSentence(schema: FieldSchema): string {
   return `must be ${bounds(schema.minLength, schema.maxLength, characters)} long`;
 }
 
-/** Patterns of the shape `^[class]{m,n}$` or `^[class]+$`, read aloud; anything else gets a plain sentence. */
-function patternSentence(pattern: string): string {
+interface ReadablePattern {
+  min?: number;
+  max?: number;
+  /** What the characters may be, e.g. "letters, digits and underscores". */
+  kinds: string;
+}
+
+/** Patterns of the shape `^[class]{m,n}$` or `^[class]+$`, read aloud; null for anything else. */
+function readPattern(pattern: string): ReadablePattern | null {
   const match = /^\^\[([^\]]+)\](?:\{(\d+),(\d+)\}|\+)\$$/.exec(pattern);
-  if (!match) return 'is not in the accepted format';
+  if (!match) return null;
   let rest = match[1]!;
   const kinds: string[] = [];
   while (rest.length > 0) {
     const known = characterClasses.find(([text]) => rest.startsWith(text));
-    if (!known) return 'is not in the accepted format';
+    if (!known) return null;
     if (!kinds.includes(known[1])) kinds.push(known[1]);
     rest = rest.slice(known[0].length);
   }
-  const only = `contain only ${list(kinds, 'and')}`;
-  return match[2] === undefined ? `must ${only}` : `must be ${match[2]} to ${match[3]} characters long and ${only}`;
+  const kindsText = list(kinds, 'and');
+  return match[2] === undefined ? { kinds: kindsText } : { min: Number(match[2]), max: Number(match[3]), kinds: kindsText };
+}
+
+function patternSentence(pattern: string): string {
+  const readable = readPattern(pattern);
+  if (!readable) return 'is not in the accepted format';
+  const only = `contain only ${readable.kinds}`;
+  return readable.min === undefined ? `must ${only}` : `must be ${bounds(readable.min, readable.max, characters)} long and ${only}`;
+}
+
+/** For a value that is not a string at all: the type, then whatever else the schema states. */
+function stringTypeSentence(schema: FieldSchema): string {
+  if (schema.format && formatNouns[schema.format]) return `must be ${formatNouns[schema.format]}`;
+  const readable = schema.pattern ? readPattern(schema.pattern) : null;
+  const min = schema.minLength ?? readable?.min;
+  const max = schema.maxLength ?? readable?.max;
+  const parts = ['must be a string'];
+  if ((min !== undefined && min > 1) || max !== undefined) parts.push(`${bounds(min, max, characters)} long`);
+  if (readable) parts.push(`containing only ${readable.kinds}`);
+  return parts.join(', ');
 }
 
 function numberNoun(schema: FieldSchema): string {
@@ -165,10 +191,7 @@ function codePoints(text: string): number {
 
 function stringSentence(schema: FieldSchema, value: unknown): string {
   const hasLength = schema.minLength !== undefined || schema.maxLength !== undefined;
-  if (typeof value !== 'string') {
-    if (schema.format && formatNouns[schema.format]) return `must be ${formatNouns[schema.format]}`;
-    return hasLength && !(schema.minLength === 1 && schema.maxLength === undefined) ? `must be a string, ${bounds(schema.minLength, schema.maxLength, characters)} long` : 'must be a string';
-  }
+  if (typeof value !== 'string') return stringTypeSentence(schema);
   const length = codePoints(value);
   if (hasLength && (length < (schema.minLength ?? 0) || length > (schema.maxLength ?? Infinity))) return lengthSentence(schema);
   if (schema.format) return `must be ${formatNouns[schema.format] ?? 'in the accepted format'}`;
