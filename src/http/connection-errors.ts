@@ -44,11 +44,17 @@ function problemHeaders(body: string): Record<string, string> {
 export function answerClientError(error: ClientError, socket: Socket): void {
   // A reset connection, or one already gone, has nobody left to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // A response already under way (Node's own field, checked as Node's default handler does) must
+  // not be cut into by a second one: then the connection just ends.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
   const problem = clientProblem(error);
   const body = problemBody(problem);
   const head = Object.entries(problemHeaders(body)).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  if (socket.writable) socket.end(`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n${head}\r\n${body}`);
-  else socket.destroy();
+  socket.end(`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n${head}\r\n${body}`);
 }
 
 /** For Node's `checkExpectation` event: an `Expect` other than 100-continue answers 417 (RFC 9110 §10.1.1). */
