@@ -71,6 +71,21 @@ describe('protocol errors', () => {
       expect((await exchange(port, 'GET /healthz HTTP/1.0\r\n\r\n')).status).toBe(200);
     });
 
+    it('answers a GET whose body arrives late once, and closes the connection', async () => {
+      const socket = net.connect(port, '127.0.0.1');
+      const text = await new Promise<string>((resolve) => {
+        let received = '';
+        socket.on('data', (chunk) => (received += chunk.toString()));
+        socket.on('close', () => resolve(received));
+        socket.write(`GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${alice.token}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+        // The unread body, broken, and a request after it: neither may draw an answer.
+        setTimeout(() => socket.writable && socket.write('zz\r\n{}\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), 200);
+        setTimeout(() => socket.destroy(), 1_500);
+      });
+      expect(text.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 400']);
+      expect(text).toMatch(/connection: close/i);
+    });
+
     it('answers a method the router has never heard of with 405 and Allow', async () => {
       const answer = await send('PROPFIND', '/api/v1/me', { authorization: `Bearer ${alice.token}` });
       expectProblemAnswer(answer, 405, 'method_not_allowed');

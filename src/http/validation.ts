@@ -34,9 +34,11 @@ export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpP
  * - NUL characters and over-deep nesting (see input-walk.ts) are a 400 naming the field.
  */
 export function rejectUnexpectedInput(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
-    // Fastify does not read the body of a GET or HEAD at all: refuse it rather than drop it.
+  app.addHook('preValidation', async (request, reply) => {
+    // Fastify does not read the body of a GET or HEAD at all: refuse it rather than drop it, and
+    // close the connection, since the unread body would otherwise be parsed as what comes next.
     if (bodylessMethods.has(request.method) && sendsBody(request.headers)) {
+      reply.header('connection', 'close');
       throw new AppError('validation_failed', { detail: `A ${request.method} request takes no body.`, errors: [{ path: '/', message: 'must be empty' }] });
     }
     const schema = request.routeOptions.schema;
