@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
 import { type DataLayer, openDataLayer } from '../../src/data/data-layer.js';
@@ -14,13 +17,24 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-/** A fresh, migrated database of the given dialect: in-memory SQLite, or a new PostgreSQL database. */
-export async function createTestDatabase(dialect: DialectName): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database of the given dialect: in-memory SQLite (or, with `file`, a SQLite
+ * file in the temp folder that a test can open a second time), or a new PostgreSQL database.
+ */
+export async function createTestDatabase(dialect: DialectName, options: { file?: boolean } = {}): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
-    const url = 'sqlite::memory:';
+    const file = options.file ? path.join(os.tmpdir(), `paceline_test_${randomBytes(6).toString('hex')}.db`) : null;
+    const url = file ? `sqlite:${file}` : 'sqlite::memory:';
     const data = openDataLayer(url);
     await data.migrate();
-    return { data, url, dispose: () => data.close() };
+    return {
+      data,
+      url,
+      async dispose() {
+        await data.close();
+        if (file) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+      },
+    };
   }
   const adminUrl = inject('postgresAdminUrl');
   if (!adminUrl) throw new Error('PostgreSQL is not available');
