@@ -14,11 +14,18 @@ const fuzzAddress = '198.51.100.7';
 const seed = 0x9ace;
 const allowOrder = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
-type Persona = 'anonymous' | 'member' | 'admin';
+type Persona = 'anonymous' | 'member' | 'admin' | 'instructor';
+
+/** Anonymous and a member for every operation; the role an operation is for, where it has one. */
+function personasFor(operation: Operation): Persona[] {
+  if (operation.access === 'admin') return ['anonymous', 'member', 'admin'];
+  if (operation.path.startsWith('/api/v1/classes') && operation.method !== 'GET') return ['anonymous', 'member', 'instructor'];
+  return ['anonymous', 'member'];
+}
 
 /**
  * Schema-driven fuzzing: every operation of the served OpenAPI document, as an anonymous caller
- * and as a signed-in member (and as an admin where the operation is an admin's), receives hostile
+ * and as a signed-in member (and as an admin or instructor where the operation is theirs), receives hostile
  * variations of a valid request. No answer may be a 5xx; every error must be a clean problem
  * document; and a refused request must leave every table exactly as it was.
  */
@@ -43,7 +50,7 @@ describeEachDialect('schema-driven fuzz', (dialect) => {
     await db?.dispose();
   });
 
-  const tokenOf = (persona: Persona) => (persona === 'member' ? fixtures.member.token : persona === 'admin' ? fixtures.admin.token : null);
+  const tokenOf = (persona: Persona) => (persona === 'anonymous' ? null : fixtures[persona].token);
 
   async function send(request: HostileRequest, persona: Persona): Promise<Answer> {
     const token = tokenOf(persona);
@@ -75,8 +82,7 @@ describeEachDialect('schema-driven fuzz', (dialect) => {
     let baselineDigest = await tables.digest();
 
     for (const [index, operation] of operations.entries()) {
-      const personas: Persona[] = operation.access === 'admin' ? ['anonymous', 'member', 'admin'] : ['anonymous', 'member'];
-      for (const persona of personas) {
+      for (const persona of personasFor(operation)) {
         const requests = hostileRequests(operation, { ids: fixtures.ids, cursor: fixtures.cursor, seed: seed + index * 1_000, next: () => ++counter });
         for (const request of requests) {
           const answer = await send(request, persona);

@@ -10,6 +10,7 @@ import type { Client, Member } from './http.js';
 export interface FuzzFixtures {
   member: Member;
   admin: Member;
+  instructor: Member;
   /** Path and body values by parameter name: real ids of existing objects. */
   ids: Record<string, string>;
   /** A cursor the server issued. */
@@ -27,15 +28,15 @@ export async function createFuzzFixtures(client: Client): Promise<FuzzFixtures> 
   const coach = await client.member('fuzz_coach', { role: 'instructor' });
   const admin = await client.member('fuzz_admin', { role: 'admin' });
   const airedAt = '2024-02-01T18:00:00Z';
-  const created = ok(await client.request('POST', '/api/v1/classes', { token: coach.token, body: { title: 'Fuzz climb', discipline: 'cycling', durationSeconds: 1800, difficulty: 5, airedAt } }), 'class');
-  const classId = created.json().id as string;
-  const workout = (token: string) => ({ token, body: { discipline: 'cycling', title: 'Fuzz ride', startedAt: '2024-02-02T07:00:00Z', durationSeconds: 1800, classId, totalOutputKj: 300 } });
+  const newClass = async () =>
+    ok(await client.request('POST', '/api/v1/classes', { token: coach.token, body: { title: 'Fuzz climb', discipline: 'cycling', durationSeconds: 1800, difficulty: 5, airedAt } }), 'class').json().id as string;
+  const ids: Record<string, string> = { userId: other.id, username: other.username, classId: await newClass(), instructorId: coach.id };
+  const workout = (token: string) => ({ token, body: { discipline: 'cycling', title: 'Fuzz ride', startedAt: '2024-02-02T07:00:00Z', durationSeconds: 1800, classId: ids.classId, totalOutputKj: 300 } });
   ok(await client.request('POST', '/api/v1/workouts', workout(other.token)), 'other workout');
 
   let generation = 0;
   let member = await client.member('fuzz_member');
-  const ids: Record<string, string> = { userId: other.id, username: other.username, classId, instructorId: coach.id };
-  const state = { member, admin, ids, cursor: '', ensure };
+  const state = { member, admin, instructor: coach, ids, cursor: '', ensure };
 
   /** Everything that belongs to the signed-in member, made afresh. */
   async function memberObjects(): Promise<void> {
@@ -60,6 +61,7 @@ export async function createFuzzFixtures(client: Client): Promise<FuzzFixtures> 
   }
 
   async function repair(): Promise<void> {
+    if ((await client.request('GET', `/api/v1/classes/${ids.classId}`)).statusCode !== 200) ids.classId = await newClass();
     if ((await client.request('GET', '/api/v1/me', { token: member.token })).statusCode !== 200) {
       const login = ok(await client.request('POST', '/api/v1/auth/login', { body: { login: member.username, password: member.password } }), 'login');
       member = { ...member, token: login.json().token as string };

@@ -74,7 +74,10 @@ const contentTypes = [
 
 function tamperedCursors(cursor: string): string[] {
   const flipped = cursor.slice(0, -1) + (cursor.endsWith('A') ? 'B' : 'A');
-  return [flipped, cursor.slice(1), `${cursor}${cursor}`, 'AA', 'x', Buffer.from('{"id":"1 OR 1=1"}').toString('base64url'), Buffer.from("' OR 1=1 --").toString('base64url'), 'A'.repeat(300)];
+  const encode = (text: string) => Buffer.from(text).toString('base64url');
+  // Well-formed keys of every list's shape (an id, a username, a time and id), impossible ones too.
+  const otherShapes = [randomUUID(), 'zzz_member', '9999-99-99T99:99:99.999Z|00000000-0000-4000-8000-000000000000', `2024-01-01T00:00:00.000Z|${randomUUID()}`].map(encode);
+  return [flipped, cursor.slice(1), `${cursor}${cursor}`, 'AA', 'x', encode('{"id":"1 OR 1=1"}'), encode("' OR 1=1 --"), 'A'.repeat(300), ...otherShapes];
 }
 
 function write(operation: Operation, label: string, shape: Shape, mustRefuse: boolean): HostileRequest {
@@ -166,6 +169,11 @@ function addBodyCases(schema: JsonSchema, base: Shape, add: Add, context: Hostil
   for (const [name, property] of properties) {
     for (const value of wrongTypeValues(property).slice(0, 4)) add(`body ${name} = ${JSON.stringify(value)}`, { body: { ...body, [name]: value } }, true);
     for (const value of formatEdges[formatOf(property)] ?? []) add(`body ${name} = ${value}`, { body: { ...body, [name]: value } }, true);
+    if (acceptedTypes(property).has('number')) {
+      for (const value of ['1e308', '-1e308', '-0', '0.30000000000000004', '12345678901234567890', '1e-400']) {
+        raw(`body ${name} = ${value}`, `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}"${name}":${value}}`, false);
+      }
+    }
     for (const value of sample(fc.jsonValue({ maxDepth: 2 }), nextSeed(), 2)) add(`body ${name} = random JSON`, { body: { ...body, [name]: value } });
     if (property.type === 'object') {
       raw(`body ${name} with __proto__`, `${text.slice(0, -1)},"${name}":{"__proto__":{"role":"admin"}}}`, true);
