@@ -46,7 +46,8 @@ export function findInputProblem(root: unknown, rootPath: string): InputProblem 
     }
     if (typeof value !== 'object' || value === null) continue;
     if (level > maxNestingDepth) {
-      return { detail: `Values must not be nested more than ${maxNestingDepth} levels deep.`, path: path || '/', message: `must not be nested more than ${maxNestingDepth} levels deep` };
+      const message = `must not be nested more than ${maxNestingDepth} levels deep`;
+      return { detail: `Values must not be nested more than ${maxNestingDepth} levels deep.`, path: path || '/', message };
     }
     const entries = Object.entries(value);
     // Pushed in reverse so that the first entry is visited first.

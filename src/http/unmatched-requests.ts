@@ -59,6 +59,7 @@ export function installUnmatchedRequests(app: FastifyInstance): void {
     if (allowed.length === 0) return sendProblem(reply, notFound());
     reply.header('allow', allowed.join(', '));
     if (request.method === 'OPTIONS') return reply.code(204).send();
-    return sendProblem(reply, new AppError('method_not_allowed', { detail: 'This resource does not support the method; the Allow header lists those it does.' }));
+    const detail = 'This resource does not support the method; the Allow header lists those it does.';
+    return sendProblem(reply, new AppError('method_not_allowed', { detail }));
   });
 }

@@ -12,7 +12,8 @@ import { findInputProblem } from './input-walk.js';
  * Path, query and header values are text on the wire, so those are coerced to their declared types.
  */
 function makeAjv(coerceTypes: boolean) {
-  // verbose: each error carries its schema and value, from which problems.ts writes the message.
+  // verbose: each error carries its schema and value, from which validation-errors.ts writes
+  // the message.
   const ajv = new Ajv.default({ verbose: true, allErrors: true, coerceTypes: coerceTypes ? 'array' : false, removeAdditional: false, useDefaults: true, strict: false });
   addFormats.default(ajv);
   addPacelineFormats(ajv);
@@ -39,7 +40,8 @@ export function rejectUnexpectedInput(app: FastifyInstance): void {
     // close the connection, since the unread body would otherwise be parsed as what comes next.
     if (bodylessMethods.has(request.method) && sendsBody(request.headers)) {
       reply.header('connection', 'close');
-      throw new AppError('validation_failed', { detail: `A ${request.method} request takes no body.`, errors: [{ path: '/', message: 'must be empty' }] });
+      const detail = `A ${request.method} request takes no body.`;
+      throw new AppError('validation_failed', { detail, errors: [{ path: '/', message: 'must be empty' }] });
     }
     const schema = request.routeOptions.schema;
     if (schema && !schema.body && !isEmpty(request.body)) {
