@@ -2,23 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, type Member, createClient } from './support/http.js';
 import { type TestDatabase, createTestDatabase, describeEachDialect } from './support/databases.js';
-
-/** Fragments that only show up when internals leak: stack frames, paths, SQL, library names and codes. */
-const leakPatterns: RegExp[] = [
-  /\bat [\w.<>$]+ \(/, // a stack frame: "at fn (file:line:col)"
-  /\n\s+at /,
-  /:\d+:\d+\)/,
-  /node_modules/,
-  /\/work\/|\/src\/|file:\/\//,
-  /\bSELECT\b|\bINSERT INTO\b|\bUPDATE "?users|\bWHERE\b/,
-  /sqlite/i,
-  /postgres|\bpg\b|syntax error at/i,
-  /ajv/i,
-  /FST_/,
-  /fastify/i,
-  /kysely/i,
-  /Unexpected token|Body cannot be empty|Request body is too large|in JSON at position/,
-];
+import { leakPatterns } from './support/problems.js';
 
 /** Every error is a clean problem document with a request id, and never a 500. */
 function expectProblem(res: LightMyRequestResponse, status: number, code?: string): Record<string, unknown> {
@@ -143,6 +127,22 @@ describeEachDialect('bad input', (dialect) => {
       expect(restored.statusCode).toBe(200);
     });
 
+    it('refuses JSON nested deeper than 32 levels with 400, at any depth', async () => {
+      const nested = (depth: number, open: string, close: string) => open.repeat(depth) + close.repeat(depth);
+      for (const depth of [4_000, 30_000, 33]) {
+        const objects = `{"bio":${'{"a":'.repeat(depth - 1)}0${'}'.repeat(depth)}`;
+        // 30,000 levels of objects would be over the body limit; arrays fit.
+        for (const payload of depth > 4_000 ? [nested(depth, '[', ']')] : [nested(depth, '[', ']'), objects]) {
+          const patch = expectProblem(await raw('PATCH', '/api/v1/me', { payload, contentType: 'application/json', token: alice.token }), 400, 'validation_failed');
+          expect((patch.errors as { message: string }[])[0]!.message).toBe('must not be nested more than 32 levels deep');
+          expectProblem(await raw('POST', '/api/v1/auth/login', { payload, contentType: 'application/json' }), 400, 'validation_failed');
+        }
+      }
+      // Within the bound, the schema decides as usual.
+      const shallow = expectProblem(await raw('PATCH', '/api/v1/me', { payload: nested(32, '[', ']'), contentType: 'application/json', token: alice.token }), 400);
+      expect((shallow.errors as { message: string }[])[0]!.message).not.toMatch(/nested/);
+    });
+
     it('answers 413 for a body over 64 KiB', async () => {
       const big = JSON.stringify({ login: 'alice', password: 'p'.repeat(65 * 1024) });
       expectProblem(await raw('POST', '/api/v1/auth/login', { payload: big, contentType: 'application/json' }), 413, 'payload_too_large');
@@ -231,6 +231,62 @@ describeEachDialect('bad input', (dialect) => {
       }
       const failures = answers.filter(([, status]) => status >= 500);
       expect(failures, `cursors answered 500: ${failures.map(([cursor]) => cursor).join(', ')}`).toEqual([]);
+    });
+  });
+
+  describe('field messages', () => {
+    /** The validator's own phrasing; none of it may reach a client. */
+    const validatorWording = /must NOT have|must be equal to|must match|must have required|must be (string|number|integer|boolean|object|array|null)\b|should|schema|anyOf|oneOf/;
+
+    it("gives one message per wrong field, in Paceline's words, naming what the field accepts", async () => {
+      const coach = await client.member('message_coach', { role: 'instructor' });
+      const admin = await client.member('message_admin', { role: 'admin' });
+      const workout = await client.request('POST', '/api/v1/workouts', { token: alice.token, body: { discipline: 'yoga', title: 'Calm', startedAt: '2024-01-01T07:00:00Z', durationSeconds: 600 } });
+      const workoutId = workout.json().id as string;
+      const newWorkout = { discipline: 'cycling', title: 'Ride', startedAt: '2024-01-01T07:00:00Z', durationSeconds: 600 };
+      const newClass = { title: 'Climb', discipline: 'cycling', durationSeconds: 600, difficulty: 3, airedAt: '2024-01-01T07:00:00Z' };
+      const cases: [string, string, { token?: string; body?: unknown; headers?: Record<string, string> }, [string, string][]][] = [
+        ['PATCH', '/api/v1/me', { token: alice.token, body: { privacy: { defaultWorkoutVisibility: 'everyone' } } }, [['/privacy/defaultWorkoutVisibility', 'must be one of: public, followers, only_me']]],
+        ['PATCH', '/api/v1/me', { token: alice.token, body: { bio: 5, location: 'l'.repeat(101) } }, [['/bio', 'must be a string or null'], ['/location', 'must be at most 100 characters long']]],
+        ['PATCH', '/api/v1/me', { token: alice.token, body: { gender: 'robot' } }, [['/gender', 'must be one of: female, male, non_binary, other, prefer_not_to_say, or null']]],
+        ['PATCH', '/api/v1/me', { token: alice.token, body: { weightKg: 1000, heightCm: 'tall' } }, [['/weightKg', 'must be a number from 20 to 400'], ['/heightCm', 'must be a number from 50 to 280 or null']]],
+        ['PATCH', '/api/v1/me', { token: alice.token, body: { birthday: '1990-02-30', displayName: '', privacy: { searchable: 'no' } } }, [['/displayName', 'must be 1 to 50 characters long'], ['/birthday', 'must be a date in ISO 8601 (YYYY-MM-DD)'], ['/privacy/searchable', 'must be true or false']]],
+        ['POST', '/api/v1/auth/register', { body: { username: 5, email: 'nobody@example.test', password: 'another long passphrase 77' } }, [['/username', 'must be a string, 3 to 30 characters long, containing only lower-case letters, digits and underscores']]],
+        ['POST', '/api/v1/auth/register', { body: { username: 'No!', email: 'nobody', password: 'short' } }, [['/username', 'must be 3 to 30 characters long and contain only lower-case letters, digits and underscores'], ['/email', 'must be an email address'], ['/password', 'must be 12 to 128 characters long']]],
+        ['POST', '/api/v1/workouts', { token: alice.token, body: { ...newWorkout, startedAt: '2016-12-31T23:59:60Z', durationSeconds: 0, classId: 'x', discipline: 'swimming' } }, [['/classId', 'must be a UUID'], ['/discipline', 'must be one of: cycling, running, rowing, strength, yoga, walking, meditation'], ['/startedAt', 'must be a date-time in ISO 8601 (UTC)'], ['/durationSeconds', 'must be an integer from 1 to 86400']]],
+        ['PATCH', `/api/v1/workouts/${workoutId}`, { token: alice.token, body: {} }, [['/', 'must have at least 1 property']]],
+        ['POST', '/api/v1/classes', { token: coach.token, body: { ...newClass, difficulty: 11, title: ['Climb'] } }, [['/title', 'must be a string, 1 to 100 characters long'], ['/difficulty', 'must be an integer from 1 to 10']]],
+        ['POST', '/api/v1/me/tokens', { token: alice.token, body: { name: 'ci', scopes: [] } }, [['/scopes', 'must have 1 to 5 items']]],
+        ['POST', '/api/v1/me/tokens', { token: alice.token, body: { name: 'ci', scopes: ['root', 'profile:read', 'profile:read'], expiresInDays: 400 } }, [['/scopes/0', 'must be one of: profile:read, profile:write, workouts:read, workouts:write, social:write'], ['/scopes', 'must not repeat an item'], ['/expiresInDays', 'must be an integer from 1 to 365']]],
+        ['GET', '/api/v1/me/blocks?limit=0&cursor=!!!', { token: alice.token }, [['/query/limit', 'must be an integer from 1 to 100'], ['/query/cursor', 'must contain only letters, digits, underscores and hyphens']]],
+        ['GET', '/api/v1/classes?discipline=swimming&sort=asc', {}, [['/query/sort', 'is not an allowed parameter'], ['/query/discipline', 'must be one of: cycling, running, rowing, strength, yoga, walking, meditation']]],
+        ['GET', '/api/v1/users/123', { token: alice.token }, [['/path/userId', 'must be a UUID']]],
+        ['GET', `/api/v1/admin/users/${alice.id}`, { token: admin.token, headers: { 'x-access-reason': 'short' } }, [['/headers/x-access-reason', 'must be 10 to 500 characters long']]],
+        ['GET', `/api/v1/admin/users/${alice.id}`, { token: admin.token }, [['/headers/x-access-reason', 'is required']]],
+      ];
+      for (const [method, url, options, expected] of cases) {
+        const problem = expectProblem(await client.request(method, url, options), 400, 'validation_failed');
+        const errors = problem.errors as { path: string; message: string }[];
+        for (const error of errors) expect(error.message, `${method} ${url}`).not.toMatch(validatorWording);
+        expect(errors.map((error) => [error.path, error.message]), `${method} ${url}`).toEqual(expected);
+      }
+    });
+  });
+
+  describe('timestamps', () => {
+    it('refuses a leap second (valid RFC 3339, not a Date) with 400 wherever a date-time is taken', async () => {
+      const coach = await client.member('leap_coach', { role: 'instructor' });
+      const admin = await client.member('leap_admin', { role: 'admin' });
+      for (const leap of ['2016-12-31T23:59:60Z', '2016-12-31T22:59:60-01:00']) {
+        const workout = await client.request('POST', '/api/v1/workouts', { token: alice.token, body: { discipline: 'cycling', title: 'Leap', startedAt: leap, durationSeconds: 60 } });
+        expect(paths(expectProblem(workout, 400, 'validation_failed'))).toEqual(['/startedAt']);
+        const fitnessClass = await client.request('POST', '/api/v1/classes', { token: coach.token, body: { title: 'Leap', discipline: 'cycling', durationSeconds: 600, difficulty: 3, airedAt: leap } });
+        expect(paths(expectProblem(fitnessClass, 400, 'validation_failed'))).toEqual(['/airedAt']);
+        const events = await client.request('GET', `/api/v1/admin/security-events?since=${encodeURIComponent(leap)}`, { token: admin.token });
+        expect(paths(expectProblem(events, 400, 'validation_failed'))).toEqual(['/query/since']);
+      }
+      const ordinary = await client.request('GET', '/api/v1/admin/security-events?since=2016-12-31T23:59:59Z', { token: admin.token });
+      expect(ordinary.statusCode).toBe(200);
     });
   });
 

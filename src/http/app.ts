@@ -5,8 +5,12 @@ import { type AuthOptions, createAuthService } from '../auth/auth-service.js';
 import type { DataLayer } from '../data/data-layer.js';
 import { installAccessGate } from './access-gate.js';
 import { installOpenApi } from './openapi.js';
-import { installProblemHandling } from './problems.js';
+import { answerClientError, answerUnmetExpectation } from './connection-errors.js';
+import { installDraining } from './draining.js';
+import { answerFrameworkError, installProblemHandling } from './problems.js';
 import { createReadinessCheck } from './readiness.js';
+import { installRequestLineChecks } from './request-line-checks.js';
+import { applyResponseHeaders } from './response-headers.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { classesRoutes } from './routes/classes.js';
@@ -16,6 +20,7 @@ import { socialRoutes } from './routes/social.js';
 import { usersRoutes } from './routes/users.js';
 import { workoutsRoutes } from './routes/workouts.js';
 import type { App } from './types.js';
+import { installUnmatchedRequests } from './unmatched-requests.js';
 import { rejectUnexpectedInput, validatorCompiler } from './validation.js';
 
 export const bodyLimitBytes = 64 * 1024;
@@ -51,21 +56,26 @@ export async function buildApp(options: AppOptions): Promise<App> {
     trustProxy: options.trustProxy ?? false,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    // Every answer, from whichever layer, is a problem document with a request id: the router's
+    // errors, the HTTP parser's, Node's own Host check and Fastify's 503 while closing would
+    // otherwise each answer in their own format.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    http: { requireHostHeader: false },
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.on('checkExpectation', answerUnmetExpectation);
 
   app.setValidatorCompiler(validatorCompiler);
   rejectUnexpectedInput(app);
   // JSON only: a text/plain body is a 415, not a string handed to a handler.
   app.removeContentTypeParser(['text/plain']);
   installProblemHandling(app);
+  installUnmatchedRequests(app);
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    // Member data must not sit in shared caches.
-    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
-  });
+  app.addHook('onRequest', async (request, reply) => applyResponseHeaders(request, reply));
+  installDraining(app);
+  installRequestLineChecks(app);
 
   const auth = createAuthService(options.data.accounts, options.auth);
   installAccessGate(app, { data: options.data, auth });

@@ -1,7 +1,10 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { AppError } from '../errors.js';
+import { addPacelineFormats } from './formats.js';
+import { findInputProblem } from './input-walk.js';
 
 /**
  * Two validators. Bodies are checked exactly: no type coercion ("70" is not a weight), no silent
@@ -9,8 +12,11 @@ import { AppError } from '../errors.js';
  * Path, query and header values are text on the wire, so those are coerced to their declared types.
  */
 function makeAjv(coerceTypes: boolean) {
-  const ajv = new Ajv.default({ allErrors: true, coerceTypes: coerceTypes ? 'array' : false, removeAdditional: false, useDefaults: true, strict: false });
+  // verbose: each error carries its schema and value, from which validation-errors.ts writes
+  // the message.
+  const ajv = new Ajv.default({ verbose: true, allErrors: true, coerceTypes: coerceTypes ? 'array' : false, removeAdditional: false, useDefaults: true, strict: false });
   addFormats.default(ajv);
+  addPacelineFormats(ajv);
   return ajv;
 }
 
@@ -20,29 +26,23 @@ const textAjv = makeAjv(true);
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
 
-/** The JSON-pointer path of the first string (or key) holding U+0000, or null. */
-export function findNulCharacter(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '/' : null;
-  if (typeof value !== 'object' || value === null) return null;
-  for (const [key, item] of Object.entries(value)) {
-    const itemPath = `${path}/${key}`;
-    if (key.includes('\u0000')) return itemPath;
-    const found = findNulCharacter(item, itemPath);
-    if (found) return found;
-  }
-  return null;
-}
-
 /**
  * Input checks that route schemas cannot express, for every route, before any schema or query
  * sees the request:
+ * - a GET or HEAD with a body is a 400;
  * - an operation without a body (or query) schema takes none, so anything sent is a 400 rather
  *   than silently ignored (an empty object `{}`, which many clients send with every POST, is fine);
- * - NUL is valid JSON and valid in a URL, but no text column can hold it (PostgreSQL refuses it),
- *   so it is a 400 naming the field.
+ * - NUL characters and over-deep nesting (see input-walk.ts) are a 400 naming the field.
  */
 export function rejectUnexpectedInput(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', async (request, reply) => {
+    // Fastify does not read the body of a GET or HEAD at all: refuse it rather than drop it, and
+    // close the connection, since the unread body would otherwise be parsed as what comes next.
+    if (bodylessMethods.has(request.method) && sendsBody(request.headers)) {
+      reply.header('connection', 'close');
+      const detail = `A ${request.method} request takes no body.`;
+      throw new AppError('validation_failed', { detail, errors: [{ path: '/', message: 'must be empty' }] });
+    }
     const schema = request.routeOptions.schema;
     if (schema && !schema.body && !isEmpty(request.body)) {
       throw new AppError('validation_failed', { detail: 'This operation takes no request body.', errors: [{ path: '/', message: 'must be empty' }] });
@@ -52,11 +52,18 @@ export function rejectUnexpectedInput(app: FastifyInstance): void {
     if (unexpected !== undefined) {
       throw new AppError('validation_failed', { detail: 'This operation takes no query parameters.', errors: [{ path: `/query/${unexpected}`, message: 'is not an allowed parameter' }] });
     }
-    const path = findNulCharacter(request.body, '') ?? findNulCharacter(request.query, '/query') ?? findNulCharacter(request.params, '/path');
-    if (path !== null) {
-      throw new AppError('validation_failed', { detail: 'Text must not contain the NUL character.', errors: [{ path, message: 'must not contain the NUL character' }] });
+    const problem = findInputProblem(request.body, '') ?? findInputProblem(request.query, '/query') ?? findInputProblem(request.params, '/path');
+    if (problem !== null) {
+      throw new AppError('validation_failed', { detail: problem.detail, errors: [{ path: problem.path, message: problem.message }] });
     }
   });
+}
+
+const bodylessMethods = new Set(['GET', 'HEAD']);
+
+function sendsBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function isEmpty(body: unknown): boolean {

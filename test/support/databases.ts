@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
 import { type DataLayer, openDataLayer } from '../../src/data/data-layer.js';
@@ -15,16 +18,25 @@ export interface TestDatabase {
 }
 
 /**
- * A fresh database of the given dialect, migrated unless `migrate: false`: in-memory SQLite, or a
- * new PostgreSQL database.
+ * A fresh database of the given dialect, migrated unless `migrate: false`: in-memory SQLite (or,
+ * with `file`, a SQLite file in the temp folder that a test can open a second time), or a new
+ * PostgreSQL database.
  */
-export async function createTestDatabase(dialect: DialectName, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(dialect: DialectName, options: { migrate?: boolean; file?: boolean } = {}): Promise<TestDatabase> {
   const migrate = options.migrate ?? true;
   if (dialect === 'sqlite') {
-    const url = 'sqlite::memory:';
+    const file = options.file ? path.join(os.tmpdir(), `paceline_test_${randomBytes(6).toString('hex')}.db`) : null;
+    const url = file ? `sqlite:${file}` : 'sqlite::memory:';
     const data = openDataLayer(url);
     if (migrate) await data.migrate();
-    return { data, url, dispose: () => data.close() };
+    return {
+      data,
+      url,
+      async dispose() {
+        await data.close();
+        if (file) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+      },
+    };
   }
   const adminUrl = inject('postgresAdminUrl');
   if (!adminUrl) throw new Error('PostgreSQL is not available');
