@@ -458,9 +458,17 @@ class Model {
     return this.members
       .map((m, i) => ({ m, i }))
       .filter(({ m, i }) => this.visible(v, i) && m.searchable && (m.username.startsWith(q) || m.displayName.toLowerCase().startsWith(q)))
-      .sort((a, b) => compareText(a.m.username, b.m.username))
+      // Ordered by the text that matched: the username when it matches, else the display name;
+      // a username match first on equal texts, display-name matches by id among themselves.
+      .map(({ m, i }) => (m.username.startsWith(q) ? { i, key: m.username, branch: 0, id: '' } : { i, key: m.displayName.toLowerCase(), branch: 1, id: m.id }))
+      .sort((a, b) => compareBytes(a.key, b.key) || a.branch - b.branch || compareText(a.id, b.id))
       .map(({ i }) => this.card(i));
   }
+}
+
+/** UTF-8 byte order, as both databases compare the search keys. */
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** Code-unit order; for the ASCII usernames, hex ids and ISO times used here that is the databases' byte order. */

@@ -4,7 +4,8 @@ import { profileVisibleTo, selfRule, userVisibleTo } from '../authz/user-visibil
 import type { Viewer } from '../authz/viewer.js';
 import { workoutVisibleTo } from '../authz/workout-visibility.js';
 import type { DB } from '../db/schema.js';
-import { type Page, type PageRequest, cursorShapes, decodeCursor, toPage } from './pagination.js';
+import type { Page, PageRequest } from './pagination.js';
+import { searchMembers } from './member-search.js';
 import { preparedQuery } from './prepared-query.js';
 import { type UserCard, type UserProfile, type UserSelf, cardColumns, cardPage, toCard, toProfile, toSelf } from './views.js';
 
@@ -119,32 +120,8 @@ export function createUsersRepository(db: Kysely<DB>, viewer: Viewer) {
     /** The self view: the rule is "the viewer's own row", nothing else. */
     self: (): Promise<UserSelf | null> => readSelfView(profileRead, selfRule(viewer)),
 
-    /**
-     * Prefix search on username or display name. Matching is a byte-order range on lower-cased
-     * keys, so `%` and `_` in the query match themselves and the index does the work.
-     * Members who opted out of search are excluded for everyone, themselves included.
-     */
-    async search(query: string, page: PageRequest): Promise<Page<UserCard>> {
-      const key = query.toLowerCase();
-      const upper = `${key}\u{10FFFF}`;
-      const after = decodeCursor(page.cursor, cursorShapes.username);
-      const rows = await db
-        .selectFrom('users')
-        .select(cardColumns)
-        .where(visible)
-        .where('users.privacy_searchable', '=', 1)
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('users.username', '>=', key), eb('users.username', '<', upper)]),
-            eb.and([eb('users.display_name_key', '>=', key), eb('users.display_name_key', '<', upper)]),
-          ]),
-        )
-        .$if(after !== undefined, (q) => q.where('users.username', '>', after as string))
-        .orderBy('users.username')
-        .limit(page.limit + 1)
-        .execute();
-      return toPage(rows, page.limit, (r) => r.username, toCard);
-    },
+    /** Prefix search on username or display name (member-search.ts). */
+    search: (query: string, page: PageRequest): Promise<Page<UserCard>> => searchMembers(db, viewer, query, page),
 
     followers: (subjectId: string, page: PageRequest) => relationList(subjectId, 'followers', page),
 
