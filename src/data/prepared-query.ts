@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Viewer } from '../authz/viewer.js';
 import type { DB } from '../db/schema.js';
 
 const marker = '\u0000paceline-argument:';
@@ -56,4 +57,12 @@ export function preparedQuery<Name extends string, Row>(
     queries.set(key, query as PreparedQuery<string, unknown>);
   }
   return query;
+}
+
+/**
+ * The viewer to build a prepared query for: the same kind of viewer with its user id replaced by
+ * the query's placeholder, so one compiled statement serves every member.
+ */
+export function viewerWithUserId(viewer: Viewer, userId: string): Viewer {
+  return viewer.kind === 'user' ? { ...viewer, userId } : viewer;
 }

@@ -8,6 +8,7 @@ import type { DB, Discipline, WorkoutVisibility, WorkoutsTable } from '../db/sch
 import { AppError } from '../errors.js';
 import { timeOrderedId, nowIso } from '../ids.js';
 import { type Page, type PageRequest, newestFirst, timeAndIdKey, toPage } from './pagination.js';
+import { preparedQuery, viewerWithUserId } from './prepared-query.js';
 import type { ListOutcome } from './users.js';
 
 export interface Workout {
@@ -65,8 +66,12 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer) {
   const visible = workoutVisibleTo(viewer);
   const owned = workoutOwnedBy(viewer);
 
+  /** A point read on every workout request: compiled once per kind of viewer (prepared-query.ts). */
   async function get(id: string): Promise<Workout | null> {
-    const row = await db.selectFrom('workouts').selectAll().where('workouts.id', '=', id).where(visible).executeTakeFirst();
+    const query = preparedQuery(db, `workouts.get:${viewer.kind}`, ['viewer', 'id'], (args) =>
+      db.selectFrom('workouts').selectAll().where('workouts.id', '=', args.id).where(workoutVisibleTo(viewerWithUserId(viewer, args.viewer))),
+    );
+    const [row] = await query.execute({ viewer: viewer.kind === 'user' ? viewer.userId : '', id });
     return row ? toWorkout(row) : null;
   }
 
