@@ -267,6 +267,33 @@ describe.skipIf(inject('postgresAdminUrl') === null)('paceline seed across diale
   });
 });
 
+describe('the seeded follower graph', () => {
+  it('has a heavy tail: instructors drawn Zipf-wise, the most followed far above the rest', async () => {
+    const target = await freshTarget('sqlite');
+    try {
+      // 10 instructors; 5,000 members following 4 on average, a quarter of it to instructors.
+      await target.data.seed({ users: 5000, workoutsPerUser: 0, followsPerUser: 4, classes: 200, seed: 1 });
+      const rows = await target.rows(
+        `select users.username, count(follows.follower_id) as n from users left join follows on follows.followee_id = users.id
+         where users.role = 'instructor' group by users.id, users.username order by users.username`,
+      );
+      const counts = rows.map((row) => Number(row.n));
+      expect(counts).toHaveLength(10);
+      // Zipf: the k-th instructor draws about 1/k of the first one's followers.
+      expect(counts[0]).toBeGreaterThan(1.5 * (counts[1] ?? 0));
+      expect(counts[1]).toBeGreaterThan(1.5 * (counts[3] ?? 0));
+      expect(counts[0]).toBeGreaterThan(5 * (counts[9] ?? 0));
+      const [busiestMember] = await target.rows(
+        `select count(*) as n from follows join users on users.id = follows.followee_id where users.role = 'member'
+         group by follows.followee_id order by count(*) desc limit 1`,
+      );
+      expect(counts[0]).toBeGreaterThan(2 * Number(busiestMember?.n ?? 0));
+    } finally {
+      await target.dispose();
+    }
+  });
+});
+
 describe('seed timestamps', () => {
   it('are formatted exactly as Date#toISOString formats them', () => {
     const samples = [0, 86_399_999, 951_782_400_000, 1_640_995_200_000, 1_751_328_000_000 - 1];

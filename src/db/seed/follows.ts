@@ -29,11 +29,35 @@ function followCount(plan: Plan, s: Stream): number {
 }
 
 /**
- * Whom to follow: instructors draw a fixed share; otherwise the square of a uniform draw favours
- * low indices, the long-standing members, so follower counts are skewed as they are in life.
+ * The instructor a follow goes to: Zipf-distributed over the instructors (the k-th most followed
+ * draws 1/k of the first one's share), so a handful of them have a large share of all members
+ * as followers, as on real platforms, and no read path can hide a per-follower cost behind
+ * evenly spread counts. Cumulative weights are built once per plan; a draw is a binary search.
  */
-function pickFollowee(plan: Plan, s: Stream): number {
-  if (plan.instructors > 0 && s.chance(proportions.followsToInstructors)) return s.int(0, plan.instructors - 1);
+function instructorPicker(plan: Plan): (s: Stream) => number {
+  const cumulative = new Float64Array(plan.instructors);
+  let total = 0;
+  for (let k = 0; k < plan.instructors; k++) cumulative[k] = total += 1 / (k + 1);
+  return (s) => {
+    const target = s.float() * total;
+    let low = 0;
+    let high = plan.instructors - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((cumulative[middle] ?? 0) > target) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  };
+}
+
+/**
+ * Whom to follow: instructors draw a fixed share (Zipf among them); otherwise the square of a
+ * uniform draw favours low indices, the long-standing members, so follower counts are skewed as
+ * they are in life.
+ */
+function pickFollowee(plan: Plan, pickInstructor: (s: Stream) => number, s: Stream): number {
+  if (plan.instructors > 0 && s.chance(proportions.followsToInstructors)) return pickInstructor(s);
   const u = s.float();
   return Math.floor(plan.users * u * u);
 }
@@ -46,6 +70,7 @@ function pickFollowee(plan: Plan, s: Stream): number {
 export async function writeFollows(plan: Plan, flags: MemberFlags, blocks: BlockSet, writer: TableWriter, progress: (done: number) => void): Promise<FollowCounts> {
   const counts: FollowCounts = { follows: 0, pendingRequests: 0 };
   const chosen = new Set<number>();
+  const pickInstructor = instructorPicker(plan);
   for (let follower = 0; follower < plan.users; follower++) {
     const s = createStream(plan.seed, streamKind.follows, follower);
     const wanted = followCount(plan, s);
@@ -55,7 +80,7 @@ export async function writeFollows(plan: Plan, flags: MemberFlags, blocks: Block
     const followerSince = memberCreatedMs(plan, follower);
     // A few tries per edge: collisions with oneself, earlier picks or blocks are redrawn.
     for (let attempt = 0; attempt < wanted * 3 && chosen.size < wanted; attempt++) {
-      const followee = pickFollowee(plan, s);
+      const followee = pickFollowee(plan, pickInstructor, s);
       if (followee === follower || chosen.has(followee) || blocks.between(follower, followee)) continue;
       chosen.add(followee);
       const pending = isPrivate(flags, followee) && s.chance(proportions.pendingTowardPrivate);

@@ -42,7 +42,7 @@ export const proportions = {
   /** Share of follows toward a private profile still waiting for approval. */
   pendingTowardPrivate: 0.3,
   /** Share of follows that go to an instructor. */
-  followsToInstructors: 0.15,
+  followsToInstructors: 0.25,
   /** Share of workouts taken as a class (when the discipline has classes). */
   classWorkouts: 0.55,
   /** Share of workouts that keep the member's default visibility. */
