@@ -1,7 +1,7 @@
 import type { FollowsTable } from '../schema.js';
 import type { BlockSet } from './blocks.js';
 import { isoTimestamp } from './iso-time.js';
-import { type MemberFlags, isPrivate, memberCreatedMs, memberId } from './members.js';
+import { type MemberFlags, isPrivate, memberCreatedMs, memberId, membersInIdOrder } from './members.js';
 import { type Plan, calendar, proportions } from './plan.js';
 import { type Stream, createStream, streamKind } from './random.js';
 import type { Columns, TableWriter } from './writer.js';
@@ -63,7 +63,7 @@ function pickFollowee(plan: Plan, pickInstructor: (s: Stream) => number, s: Stre
 }
 
 /**
- * Follow edges, member by member. Toward a public profile a follow is approved; toward a private
+ * Follow edges, member by member, in the order of the followers' ids (see membersInIdOrder). Toward a public profile a follow is approved; toward a private
  * one a share stays pending (a request). No one follows themself, and no edge joins a blocked
  * pair in either direction.
  */
@@ -71,7 +71,9 @@ export async function writeFollows(plan: Plan, flags: MemberFlags, blocks: Block
   const counts: FollowCounts = { follows: 0, pendingRequests: 0 };
   const chosen = new Set<number>();
   const pickInstructor = instructorPicker(plan);
-  for (let follower = 0; follower < plan.users; follower++) {
+  const order = membersInIdOrder(plan);
+  for (let position = 0; position < plan.users; position++) {
+    const follower = order[position] as number;
     const s = createStream(plan.seed, streamKind.follows, follower);
     const wanted = followCount(plan, s);
     if (wanted === 0) continue;
@@ -91,7 +93,7 @@ export async function writeFollows(plan: Plan, flags: MemberFlags, blocks: Block
       const sent = writer.add([followerId, memberId(plan, followee), pending ? 'pending' : 'approved', isoTimestamp(createdMs)]);
       if (sent) {
         await sent;
-        progress(follower);
+        progress(position);
       }
     }
   }

@@ -2,7 +2,7 @@ import type { Gender, UsersTable, WorkoutVisibility } from '../schema.js';
 import { isoTimestamp } from './iso-time.js';
 import { type Plan, calendar, proportions } from './plan.js';
 import { type Stream, createStream, hash32, streamKind, weighted } from './random.js';
-import { idSpace, seededUuidV4 } from './uuid.js';
+import { idSpace, seededUuidV4, seededUuidV4Lead } from './uuid.js';
 import { bios, cities, firstNames, instructorBios, lastNames } from './vocabulary.js';
 import type { Columns, TableWriter } from './writer.js';
 
@@ -62,6 +62,20 @@ export function memberCreatedMs(plan: Plan, index: number): number {
 export function memberId(plan: Plan, index: number): string {
   // Random-looking, as the server's are: a member id must not carry the registration time.
   return seededUuidV4(plan.seed, idSpace.user, index);
+}
+
+/**
+ * Member indices in the order of their ids (by the ids' first 32 bits). Rows keyed by member id
+ * first (follows) are written in this order, so their primary-key index grows at its end instead
+ * of at random places: random ids must not make the load a random walk through a large index.
+ */
+export function membersInIdOrder(plan: Plan): Uint32Array {
+  const keys = new BigUint64Array(plan.users);
+  for (let i = 0; i < plan.users; i++) keys[i] = (BigInt(seededUuidV4Lead(plan.seed, idSpace.user, i)) << 32n) | BigInt(i);
+  keys.sort();
+  const order = new Uint32Array(plan.users);
+  for (let i = 0; i < plan.users; i++) order[i] = Number((keys[i] as bigint) & 0xffffffffn);
+  return order;
 }
 
 export function isPrivate(flags: MemberFlags, index: number): boolean {

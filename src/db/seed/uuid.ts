@@ -47,10 +47,15 @@ export function seededUuidV4(seed: number, space: number, index: number): string
   const unique = mix32((index ^ hash32(seed, streamKind.identifiers, space)) >>> 0);
   const noise = hash32(seed, space * 0x10000 + 1, index);
   const moreNoise = hash32(seed, space * 0x10000 + 2, index);
-  const evenMore = hash32(seed, space * 0x10000 + 3, index);
+  const evenMore = seededUuidV4Lead(seed, space, index);
   const variant = 8 | ((noise >>> 12) & 3);
   return (
     `${hex8(evenMore)}-${hex4(moreNoise >>> 16)}-4${hex3(noise)}-${nibbleHex[variant]!}${hex3(noise >>> 14)}-` +
     `${hex4(moreNoise)}${hex8(unique)}`
   );
+}
+
+/** The first 32 bits of `seededUuidV4(seed, space, index)`: ids sort by it (ties aside). */
+export function seededUuidV4Lead(seed: number, space: number, index: number): number {
+  return hash32(seed, space * 0x10000 + 3, index);
 }
