@@ -3,6 +3,8 @@
  * members a prefix matches grows, on SQLite and PostgreSQL.
  *
  *   npx tsx bench/search.ts [--members N] [--dialect sqlite|postgres|both]   (npm run bench:search)
+ *   npx tsx bench/search.ts --database-url sqlite:./data/4m.db --rounds 2 --searches 5
+ *     (an existing seeded database, only read; fewer searches, since B takes seconds there)
  *
  * It seeds N members with `paceline seed`'s generator (no workouts, two follows each), so every
  * username starts with "member": `q=me` matches all N members, `q=member00001` a handful.
@@ -34,9 +36,10 @@ const flag = (name: string) => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 const members = Number(flag('members') ?? 300_000);
+const existing = flag('database-url');
 const dialects = (flag('dialect') ?? 'both') === 'both' ? ['sqlite', 'postgres'] : [flag('dialect') as string];
-const rounds = 5;
-const searchesPerRound = 40;
+const rounds = Number(flag('rounds') ?? 5);
+const searchesPerRound = Number(flag('searches') ?? 40);
 const queries = ['me', 'member', 'member0', 'member00001', 'an', 'mar', 'zq'];
 const postgresUrl = process.env.PACELINE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -70,6 +73,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function openFor(dialect: string): Promise<{ database: Database; dispose: () => Promise<void> } | null> {
+  if (existing) {
+    const database = openDatabase(existing);
+    return { database, dispose: () => database.close() };
+  }
   if (dialect === 'sqlite') {
     const { dir } = makeTempDir('paceline-bench-search-');
     const database = openDatabase(`sqlite:${path.join(dir, 'search.db')}`);
@@ -110,13 +117,15 @@ async function run(dialect: string): Promise<void> {
   const { database } = opened;
   try {
     const data = createDataLayer(database);
-    await data.migrate();
     const started = performance.now();
-    await data.seed({ users: members, workoutsPerUser: 0, followsPerUser: 2, classes: 0, seed: 1 });
-    const seeded = ((performance.now() - started) / 1000).toFixed(1);
+    if (!existing) {
+      await data.migrate();
+      await data.seed({ users: members, workoutsPerUser: 0, followsPerUser: 2, classes: 0, seed: 1 });
+    }
+    const seeded = existing ? 'an existing database' : `${members.toLocaleString('en')} members seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`;
     if (dialect === 'postgres') await sql`analyze`.execute(database.db);
 
-    const me = await data.accounts.findForLogin('member000007');
+    const me = (await data.accounts.findForLogin('member000007')) ?? (await data.accounts.findForLogin('member0000007'));
     if (!me) throw new Error('no seeded member to search as');
     const viewer: UserViewer = { kind: 'user', userId: me.id, role: 'member', scopes: new Set(['profile:read']), credentialId: 'bench', credentialKind: 'session', securityStamp: me.securityStamp };
     const variants: [string, Search][] = [
@@ -158,7 +167,7 @@ async function run(dialect: string): Promise<void> {
       }
     }
 
-    console.log(`\n${dialect}: ${members.toLocaleString('en')} members seeded in ${seeded} s; ${rounds * searchesPerRound} first-page searches (limit 20) per variant and query`);
+    console.log(`\n${dialect}: ${seeded}; ${rounds * searchesPerRound} first-page searches (limit 20) per variant and query`);
     console.log('| q | members matching | A mean ms | A p99 ms | B mean ms | B p99 ms | B/A |');
     console.log('|-|-:|-:|-:|-:|-:|-:|');
     for (const q of queries) {
@@ -174,4 +183,4 @@ async function run(dialect: string): Promise<void> {
   }
 }
 
-for (const dialect of dialects) await run(dialect);
+for (const dialect of existing ? [existing.startsWith('sqlite:') ? 'sqlite' : 'postgres'] : dialects) await run(dialect);
