@@ -28,6 +28,7 @@ import { allScopes } from '../src/authz/scopes.js';
 import type { UserViewer } from '../src/authz/viewer.js';
 import { type AccountStore, createAccountStore } from '../src/data/accounts.js';
 import { credentialLifetimes, issueCredential, touchIntervalMs } from '../src/data/credentials.js';
+import { memberLocksFor } from '../src/data/member-locks.js';
 import { createDataLayer } from '../src/data/data-layer.js';
 import { type UserView, createUsersRepository } from '../src/data/users.js';
 import { type ProfileRow, toCard, toProfile } from '../src/data/views.js';
@@ -323,7 +324,7 @@ type Answer = UserView | 'unauthenticated' | 'absent';
 /** A (and C, on another handle): the session resolved once, then one viewer-scoped statement. */
 function pacelineShape(db: Kysely<DB>): (pair: Pair) => Promise<Answer> {
   // Created once, as createDataLayer does; the users repository is per request, as forViewer makes it.
-  const accounts: AccountStore = createAccountStore(db);
+  const accounts: AccountStore = createAccountStore(db, memberLocksFor('sqlite'));
   return async ({ secret, targetId }) => {
     const viewer: UserViewer | null = await accounts.resolveCredential(secret);
     if (!viewer) return 'unauthenticated';
@@ -749,7 +750,7 @@ async function main(): Promise<void> {
 
     // Reference costs behind the ratios: Kysely building and compiling A's profile statement,
     // and SQLite preparing it (what C pays on every request and the cache saves).
-    const someViewer = await createAccountStore(database.db).resolveCredential(at(pairs, 0).secret);
+    const someViewer = await createAccountStore(database.db, memberLocksFor('sqlite')).resolveCredential(at(pairs, 0).secret);
     if (!someViewer) throw new Error('the first timed viewer did not resolve');
     const someTarget = at(pairs, 0).targetId;
     const compiled = createUsersRepository(database.db, someViewer).profileRead((eb) => eb('users.id', '=', someTarget)).compile();

@@ -8,7 +8,9 @@ import type { DB, Discipline, WorkoutVisibility, WorkoutsTable } from '../db/sch
 import { AppError } from '../errors.js';
 import { timeOrderedId, nowIso } from '../ids.js';
 import { type Page, type PageRequest, newestFirst, timeAndIdKey, toPage } from './pagination.js';
+import type { DialectName } from '../db/database.js';
 import type { ListOutcome } from './users.js';
+import { countWorkout, moveWorkout } from './workout-counters.js';
 
 export interface Workout {
   id: string;
@@ -61,7 +63,7 @@ export function toWorkout(row: Selectable<WorkoutsTable>): Workout {
  * a visibility that admits the viewer); writes carry the owner rule in their WHERE, and when no
  * row changed the read rule decides between 403 (visible, not yours) and 404.
  */
-export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer) {
+export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, dialect: DialectName) {
   const visible = workoutVisibleTo(viewer);
   const owned = workoutOwnedBy(viewer);
 
@@ -115,6 +117,7 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer) {
           created_at: nowIso(),
         };
         await trx.insertInto('workouts').values(row).execute();
+        await countWorkout(trx, me, row.visibility, 1);
         return toWorkout(row);
       });
     },
@@ -122,20 +125,33 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer) {
     async update(id: string, patch: WorkoutPatch): Promise<WriteOutcome<Workout>> {
       const set = { ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}) };
       if (Object.keys(set).length === 0) throw new AppError('validation_failed', { detail: 'Nothing to change.', errors: [{ path: '/', message: 'must name a property to change' }] });
-      const result = await db
-        .updateTable('workouts')
-        .set(set)
-        .where('workouts.id', '=', id)
-        .where(owned)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) return refusal(id);
+      const changed = await db.transaction().execute(async (trx) => {
+        // The visibility it had, read with a row lock on PostgreSQL, so that of two concurrent
+        // changes the second moves the counter from the first one's visibility, not the original.
+        const before = await trx
+          .selectFrom('workouts')
+          .select(['workouts.user_id', 'workouts.visibility'])
+          .where('workouts.id', '=', id)
+          .where(owned)
+          .$if(dialect === 'postgres', (q) => q.forUpdate())
+          .executeTakeFirst();
+        if (!before) return false;
+        await trx.updateTable('workouts').set(set).where('workouts.id', '=', id).where(owned).execute();
+        if (set.visibility !== undefined) await moveWorkout(trx, before.user_id, before.visibility, set.visibility);
+        return true;
+      });
+      if (!changed) return refusal(id);
       const updated = await get(id);
       return updated ? { kind: 'ok', value: updated } : { kind: 'absent' };
     },
 
     async remove(id: string): Promise<WriteOutcome<true>> {
-      const result = await db.deleteFrom('workouts').where('workouts.id', '=', id).where(owned).executeTakeFirst();
-      return result.numDeletedRows > 0n ? { kind: 'ok', value: true } : refusal(id);
+      const removed = await db.transaction().execute(async (trx) => {
+        const row = await trx.deleteFrom('workouts').where('workouts.id', '=', id).where(owned).returning(['user_id', 'visibility']).executeTakeFirst();
+        if (row) await countWorkout(trx, row.user_id, row.visibility, -1);
+        return row !== undefined;
+      });
+      return removed ? { kind: 'ok', value: true } : refusal(id);
     },
 
     mine(page: PageRequest): Promise<Page<Workout>> {
