@@ -10,6 +10,7 @@ import { timeOrderedId, nowIso } from '../ids.js';
 import { type Page, type PageRequest, newestFirst, timeAndIdKey, toPage } from './pagination.js';
 import type { DialectName } from '../db/database.js';
 import type { ListOutcome } from './users.js';
+import type { MemberLocks } from './member-locks.js';
 import { countWorkout, moveWorkout } from './workout-counters.js';
 
 export interface Workout {
@@ -63,7 +64,7 @@ export function toWorkout(row: Selectable<WorkoutsTable>): Workout {
  * a visibility that admits the viewer); writes carry the owner rule in their WHERE, and when no
  * row changed the read rule decides between 403 (visible, not yours) and 404.
  */
-export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, dialect: DialectName) {
+export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, dialect: DialectName, memberLocks: MemberLocks) {
   const visible = workoutVisibleTo(viewer);
   const owned = workoutOwnedBy(viewer);
 
@@ -94,6 +95,7 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, dialect
     async create(input: NewWorkout): Promise<Workout> {
       const me = requireMember(viewer).userId;
       return db.transaction().execute(async (trx) => {
+        await memberLocks.row(trx, me);
         if (input.classId != null) {
           const known = await trx.selectFrom('classes').select('classes.id').where('classes.id', '=', input.classId).where(classVisibleTo(viewer)).executeTakeFirst();
           if (!known) throw new AppError('validation_failed', { detail: 'No such class.', errors: [{ path: '/classId', message: 'is not a class you can see' }] });
@@ -126,6 +128,8 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, dialect
       const set = { ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}) };
       if (Object.keys(set).length === 0) throw new AppError('validation_failed', { detail: 'Nothing to change.', errors: [{ path: '/', message: 'must name a property to change' }] });
       const changed = await db.transaction().execute(async (trx) => {
+        // Only the owner's own workouts change, so the owner is the viewer.
+        if (viewer.kind === 'user') await memberLocks.row(trx, viewer.userId);
         // The visibility it had, read with a row lock on PostgreSQL, so that of two concurrent
         // changes the second moves the counter from the first one's visibility, not the original.
         const before = await trx
@@ -147,6 +151,7 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, dialect
 
     async remove(id: string): Promise<WriteOutcome<true>> {
       const removed = await db.transaction().execute(async (trx) => {
+        if (viewer.kind === 'user') await memberLocks.row(trx, viewer.userId);
         const row = await trx.deleteFrom('workouts').where('workouts.id', '=', id).where(owned).returning(['user_id', 'visibility']).executeTakeFirst();
         if (row) await countWorkout(trx, row.user_id, row.visibility, -1);
         return row !== undefined;
