@@ -43,7 +43,7 @@ export function createDataLayer(database: Database) {
       blocks: createBlocksRepository(db, viewer, lockPair, memberLocks),
       credentials: createCredentialsRepository(db, viewer, context),
       admin: createAdminRepository(db, viewer, context, memberLocks),
-      workouts: createWorkoutsRepository(db, viewer, database.dialect, memberLocks),
+      workouts: createWorkoutsRepository(db, viewer, memberLocks),
       classes: createClassesRepository(db, viewer),
       async securityActivity(page: PageRequest) {
         const me = requireMember(viewer).userId;

@@ -9,8 +9,9 @@ import type { DB } from '../db/schema.js';
  */
 
 /**
- * An approved edge `follower → followee` appeared (`+1`) or disappeared (`-1`). The two rows are
- * updated in id order (see MemberLocks.counterparts).
+ * An approved edge `follower → followee` appeared (`+1`) or disappeared (`-1`). The caller holds
+ * MemberLocks.edges for the two, which also locked both rows; they are updated in the same id
+ * order all the same.
  */
 export async function countEdge(trx: Transaction<DB>, follower: string, followee: string, delta: 1 | -1): Promise<void> {
   const followerSide = () =>

@@ -8,7 +8,6 @@ import type { DB, Discipline, WorkoutVisibility, WorkoutsTable } from '../db/sch
 import { AppError } from '../errors.js';
 import { timeOrderedId, nowIso } from '../ids.js';
 import { type Page, type PageRequest, newestFirst, timeAndIdKey, toPage } from './pagination.js';
-import type { DialectName } from '../db/database.js';
 import type { ListOutcome } from './users.js';
 import type { MemberLocks } from './member-locks.js';
 import { countWorkout, moveWorkout } from './workout-counters.js';
@@ -64,7 +63,7 @@ export function toWorkout(row: Selectable<WorkoutsTable>): Workout {
  * a visibility that admits the viewer); writes carry the owner rule in their WHERE, and when no
  * row changed the read rule decides between 403 (visible, not yours) and 404.
  */
-export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, dialect: DialectName, memberLocks: MemberLocks) {
+export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, memberLocks: MemberLocks) {
   const visible = workoutVisibleTo(viewer);
   const owned = workoutOwnedBy(viewer);
 
@@ -95,6 +94,7 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, dialect
     async create(input: NewWorkout): Promise<Workout> {
       const me = requireMember(viewer).userId;
       return db.transaction().execute(async (trx) => {
+        // Locked before the insert takes a weaker lock on it (member-locks.ts).
         await memberLocks.row(trx, me);
         if (input.classId != null) {
           const known = await trx.selectFrom('classes').select('classes.id').where('classes.id', '=', input.classId).where(classVisibleTo(viewer)).executeTakeFirst();
@@ -128,16 +128,16 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, dialect
       const set = { ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}) };
       if (Object.keys(set).length === 0) throw new AppError('validation_failed', { detail: 'Nothing to change.', errors: [{ path: '/', message: 'must name a property to change' }] });
       const changed = await db.transaction().execute(async (trx) => {
-        // Only the owner's own workouts change, so the owner is the viewer.
+        // Only the owner's own workouts change, so the owner is the viewer. Every write to a
+        // member's workouts locks the member's row first, so the visibility read next is the one
+        // the last committed change left: of two concurrent changes, the second moves the counter
+        // from the first one's visibility, not from the original.
         if (viewer.kind === 'user') await memberLocks.row(trx, viewer.userId);
-        // The visibility it had, read with a row lock on PostgreSQL, so that of two concurrent
-        // changes the second moves the counter from the first one's visibility, not the original.
         const before = await trx
           .selectFrom('workouts')
           .select(['workouts.user_id', 'workouts.visibility'])
           .where('workouts.id', '=', id)
           .where(owned)
-          .$if(dialect === 'postgres', (q) => q.forUpdate())
           .executeTakeFirst();
         if (!before) return false;
         await trx.updateTable('workouts').set(set).where('workouts.id', '=', id).where(owned).execute();
