@@ -28,15 +28,18 @@ import { allScopes } from '../src/authz/scopes.js';
 import type { UserViewer } from '../src/authz/viewer.js';
 import { type AccountStore, createAccountStore } from '../src/data/accounts.js';
 import { credentialLifetimes, issueCredential, touchIntervalMs } from '../src/data/credentials.js';
+import { memberLocksFor } from '../src/data/member-locks.js';
 import { createDataLayer } from '../src/data/data-layer.js';
 import { type UserView, createUsersRepository } from '../src/data/users.js';
 import { type ProfileRow, toCard, toProfile } from '../src/data/views.js';
 import { type Database, openDatabase } from '../src/db/database.js';
+import { recountMemberCounters } from '../src/db/member-counters.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { DB, Discipline, WorkoutVisibility } from '../src/db/schema.js';
 import { buildApp } from '../src/http/app.js';
 import type { App } from '../src/http/types.js';
 import { randomId, timeOrderedId } from '../src/ids.js';
+import { legacyGetById } from './legacy-profile-read.js';
 import { makeTempDir } from './temp-dir.js';
 
 const config = {
@@ -53,6 +56,16 @@ const config = {
   /** A tenth of members block 1–3 others (blocking ends follows both ways, as the app does). */
   blockerShare: 0.1,
   workoutsPerMember: { min: 0, max: 10 },
+  /**
+   * The heavy tail: member 0 (the star) is also followed by this many fans, members who follow no
+   * one else and never view or get viewed in the timed mix. 1% of fans are suspended, and every
+   * 50th member blocks 3 fans, so the star's counts need both of the read's corrections.
+   */
+  star: { fans: 110_000, fanSuspendedShare: 0.01, fanBlockerEvery: 50, fanBlocksEach: 3 },
+  /** Profile reads of the star, per variant, in the star phase (A0 takes a few hundred ms each). */
+  starOps: 300,
+  /** Reads of the star by A alone afterwards, per kind of viewer: enough for a p99 that is not one unlucky read. */
+  starAloneOps: 2_000,
   /** Members who also hold an expired session (used only by the equality check). */
   expiredShare: 0.02,
   /** Timed targets: the viewer's own profile, someone they follow (or asked to), anyone. */
@@ -134,7 +147,9 @@ interface Dataset {
   /** One live session secret per member (suspended members too: their sessions must fail). */
   secrets: string[];
   expiredSecrets: string[];
-  counts: { follows: number; pending: number; blocks: number; workouts: number; credentials: number; privateProfiles: number; maxFollowers: number };
+  /** Members who blocked some of the star's fans. */
+  fanBlockers: number[];
+  counts: { follows: number; pending: number; blocks: number; workouts: number; credentials: number; privateProfiles: number; maxFollowers: number; fans: number; starFollowers: number };
 }
 
 const placeholderPasswordHash = '$argon2id$v=19$m=19456,t=2,p=1$YmVuY2g$bm90LWEtcmVhbC1oYXNo';
@@ -189,6 +204,11 @@ async function generate(database: Database): Promise<Dataset> {
     });
   }
 
+  // The star is a public, active profile: its counts are computed on every read that shows it.
+  isPrivate[0] = 0;
+  suspended[0] = 0;
+  at(users, 0).privacy_profile = 'public';
+
   const blocked = new Set<number>();
   const blocks: [number, number][] = [];
   for (let i = 0; i < n; i++) {
@@ -221,6 +241,37 @@ async function generate(database: Database): Promise<Dataset> {
       follows.push({ follower_id: at(ids, i), followee_id: at(ids, j), state: pending ? 'pending' : 'approved', created_at: iso(now - Math.floor(random() * 365 * 86_400_000)) });
     }
     followees.push([...mine]);
+  }
+
+  const star = 0;
+  const fanIds = Array.from({ length: config.star.fans }, () => randomId());
+  const fanUsers: Insertable<DB['users']>[] = fanIds.map((id, i) => {
+    const username = `fan_${String(i).padStart(6, '0')}`;
+    const created = iso(now - Math.floor(random() * 3 * 365 * 86_400_000));
+    return {
+      ...at(users, 0),
+      id,
+      username,
+      email: `${username}@bench.invalid`,
+      display_name: `Fan ${i}`,
+      display_name_key: `fan ${i}`,
+      bio: null,
+      location: null,
+      status: random() < config.star.fanSuspendedShare ? 'suspended' : 'active',
+      privacy_profile: 'public',
+      created_at: created,
+      updated_at: created,
+    };
+  });
+  const fanFollows: Insertable<DB['follows']>[] = fanIds.map((id) => ({ follower_id: id, followee_id: at(ids, star), state: 'approved', created_at: iso(now - Math.floor(random() * 365 * 86_400_000)) }));
+  followerCounts[star] = (followerCounts[star] ?? 0) + fanIds.length;
+  const fanBlockers: number[] = [];
+  const fanBlockRows: Insertable<DB['blocks']>[] = [];
+  for (let i = 1; i < n; i += config.star.fanBlockerEvery) {
+    fanBlockers.push(i);
+    const chosen = new Set<string>();
+    while (chosen.size < config.star.fanBlocksEach) chosen.add(pick(fanIds, random));
+    for (const fan of chosen) fanBlockRows.push({ blocker_id: at(ids, i), blocked_id: fan, created_at: iso(now) });
   }
 
   const visibilities: WorkoutVisibility[] = ['public', 'public', 'followers', 'followers', 'only_me'];
@@ -258,7 +309,15 @@ async function generate(database: Database): Promise<Dataset> {
       await trx.insertInto('users').values(batch).execute();
       await letSignalsIn();
     }
-    for (const batch of chunks(blockRows, 4_000)) await trx.insertInto('blocks').values(batch).execute();
+    for (const batch of chunks(fanUsers, 800)) {
+      await trx.insertInto('users').values(batch).execute();
+      await letSignalsIn();
+    }
+    for (const batch of chunks([...blockRows, ...fanBlockRows], 4_000)) await trx.insertInto('blocks').values(batch).execute();
+    for (const batch of chunks(fanFollows, 2_000)) {
+      await trx.insertInto('follows').values(batch).execute();
+      await letSignalsIn();
+    }
     for (const batch of chunks(follows, 2_000)) {
       await trx.insertInto('follows').values(batch).execute();
       await letSignalsIn();
@@ -284,6 +343,9 @@ async function generate(database: Database): Promise<Dataset> {
     for (let i = 0; i < suspendedIds.length; i += 500) {
       await trx.updateTable('users').set({ status: 'suspended' }).where('id', 'in', suspendedIds.slice(i, i + 500)).execute();
     }
+    // The rows went in directly, so the counters the API keeps on write are recounted, as the
+    // seed does.
+    await recountMemberCounters(trx);
   });
   // A long-running server's database is checkpointed; start timing from that state, not from
   // a WAL holding the whole bulk load.
@@ -297,6 +359,7 @@ async function generate(database: Database): Promise<Dataset> {
     pendingPairs,
     secrets,
     expiredSecrets,
+    fanBlockers,
     counts: {
       follows: follows.length,
       pending: pendingPairs.length,
@@ -305,6 +368,8 @@ async function generate(database: Database): Promise<Dataset> {
       credentials: secrets.length + expiredSecrets.length,
       privateProfiles: isPrivate.reduce((sum, p) => sum + p, 0),
       maxFollowers: followerCounts.reduce((max, c) => Math.max(max, c), 0),
+      fans: fanIds.length,
+      starFollowers: followerCounts[star] ?? 0,
     },
   };
 }
@@ -323,11 +388,21 @@ type Answer = UserView | 'unauthenticated' | 'absent';
 /** A (and C, on another handle): the session resolved once, then one viewer-scoped statement. */
 function pacelineShape(db: Kysely<DB>): (pair: Pair) => Promise<Answer> {
   // Created once, as createDataLayer does; the users repository is per request, as forViewer makes it.
-  const accounts: AccountStore = createAccountStore(db);
+  const accounts: AccountStore = createAccountStore(db, memberLocksFor('sqlite'));
   return async ({ secret, targetId }) => {
     const viewer: UserViewer | null = await accounts.resolveCredential(secret);
     if (!viewer) return 'unauthenticated';
     return (await createUsersRepository(db, viewer).getById(targetId)) ?? 'absent';
+  };
+}
+
+/** A0: A with the counts computed from the rows on every read, as before member counters. */
+function legacyShape(db: Kysely<DB>): (pair: Pair) => Promise<Answer> {
+  const accounts: AccountStore = createAccountStore(db, memberLocksFor('sqlite'));
+  return async ({ secret, targetId }) => {
+    const viewer: UserViewer | null = await accounts.resolveCredential(secret);
+    if (!viewer) return 'unauthenticated';
+    return (await legacyGetById(db, viewer, targetId)) ?? 'absent';
   };
 }
 
@@ -344,7 +419,8 @@ function statement<Name extends string>(strings: TemplateStringsArray, ...names:
  * the same rules as src/authz (active members, blocks either way, approved follows only) and the
  * same masks. The outer row exists iff the credential is live (else 401); its target columns are
  * null iff the target is not visible (404). Counts stay correlated subqueries: as joins they would
- * multiply each other's rows.
+ * multiply each other's rows. Counts are the stored counters corrected for the viewer's blocks,
+ * as src/data/profile-counts.ts computes them.
  */
 const singleJoin = statement<'hash' | 'now' | 'target'>`
   select
@@ -352,29 +428,36 @@ const singleJoin = statement<'hash' | 'now' | 'target'>`
     case when s.profile_visible = 1 then s.bio end as bio,
     case when s.profile_visible = 1 then s.location end as location,
     case when s.profile_visible = 1 then s.created_at end as created_at,
-    case when s.profile_visible = 1 then (
-      select count(*) from follows f join users m on m.id = f.follower_id
-      where f.followee_id = s.id and f.state = 'approved' and m.status = 'active'
-        and not exists (select 1 from blocks b where b.blocker_id = s.viewer_id and b.blocked_id = m.id)
-        and not exists (select 1 from blocks b where b.blocker_id = m.id and b.blocked_id = s.viewer_id)
+    case when s.profile_visible = 1 then s.follower_count - (
+      select count(*) from blocks b join users m on m.id = b.blocked_id and m.status = 'active'
+      where b.blocker_id = s.viewer_id
+        and exists (select 1 from follows f where f.follower_id = m.id and f.followee_id = s.id and f.state = 'approved')
+    ) - (
+      select count(*) from blocks b join users m on m.id = b.blocker_id and m.status = 'active'
+      where b.blocked_id = s.viewer_id
+        and not exists (select 1 from blocks b2 where b2.blocker_id = s.viewer_id and b2.blocked_id = m.id)
+        and exists (select 1 from follows f where f.follower_id = m.id and f.followee_id = s.id and f.state = 'approved')
     ) end as follower_count,
-    case when s.profile_visible = 1 then (
-      select count(*) from follows f join users m on m.id = f.followee_id
-      where f.follower_id = s.id and f.state = 'approved' and m.status = 'active'
-        and not exists (select 1 from blocks b where b.blocker_id = s.viewer_id and b.blocked_id = m.id)
-        and not exists (select 1 from blocks b where b.blocker_id = m.id and b.blocked_id = s.viewer_id)
+    case when s.profile_visible = 1 then s.following_count - (
+      select count(*) from blocks b join users m on m.id = b.blocked_id and m.status = 'active'
+      where b.blocker_id = s.viewer_id
+        and exists (select 1 from follows f where f.follower_id = s.id and f.followee_id = m.id and f.state = 'approved')
+    ) - (
+      select count(*) from blocks b join users m on m.id = b.blocker_id and m.status = 'active'
+      where b.blocked_id = s.viewer_id
+        and not exists (select 1 from blocks b2 where b2.blocker_id = s.viewer_id and b2.blocked_id = m.id)
+        and exists (select 1 from follows f where f.follower_id = s.id and f.followee_id = m.id and f.state = 'approved')
     ) end as following_count,
-    case when s.profile_visible = 1 then (
-      select count(*) from workouts w
-      where w.user_id = s.id
-        and (s.id = s.viewer_id
-          or (w.visibility = 'public' and (s.privacy_profile = 'public' or s.follows_target = 1))
-          or (w.visibility = 'followers' and s.follows_target = 1))
-    ) end as workout_count
+    case when s.profile_visible = 1 then
+      s.workout_count_public
+      + case when s.id = s.viewer_id or s.follows_target = 1 then s.workout_count_followers else 0 end
+      + case when s.id = s.viewer_id then s.workout_count_only_me else 0 end
+    end as workout_count
   from (
     select
       v.id as viewer_id,
       t.id, t.username, t.display_name, t.privacy_profile, t.bio, t.location, t.created_at,
+      t.follower_count, t.following_count, t.workout_count_public, t.workout_count_followers, t.workout_count_only_me,
       fa.follower_id is not null as follows_target,
       case
         when t.id is null then null
@@ -571,7 +654,23 @@ function edgePairs(data: Dataset, seed: number): Pair[] {
   }
   // The most followed members: counts over hundreds of rows, each checked for blocks.
   for (let member = 0; member < k; member++) pairs.push({ secret: secret(anyone()), targetId: id(member) });
+  // The star, read by members who blocked some of its fans and by anyone.
+  pairs.push(...starPairs(data, 2 * k, seed + 1));
   return pairs;
+}
+
+/**
+ * Reads of the star (member 0) by active members: by default half by members who blocked some of
+ * its fans and half by anyone; `only` picks one of the two kinds of viewer.
+ */
+function starPairs(data: Dataset, count: number, seed: number, only?: 'fan-blockers' | 'others'): Pair[] {
+  const random = seeded(seed);
+  const fanBlockers = new Set(data.fanBlockers);
+  const active = data.ids.map((_, i) => i).filter((i) => data.suspended[i] === 0 && i !== 0);
+  const blockers = active.filter((i) => fanBlockers.has(i));
+  const others = only === 'others' ? active.filter((i) => !fanBlockers.has(i)) : active;
+  const from = (k: number) => (only === 'fan-blockers' || (only === undefined && k % 2 === 0) ? blockers : others);
+  return Array.from({ length: count }, (_, k) => ({ secret: at(data.secrets, pick(from(k), random)), targetId: at(data.ids, 0) }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -646,7 +745,8 @@ async function main(): Promise<void> {
     console.log(
       `  data set  ${int(config.members)} members (${int(c.privateProfiles)} private, ${int(data.suspended.reduce((s, x) => s + x, 0))} suspended), ` +
         `${int(c.follows)} follows (${int(c.pending)} pending; most-followed member has ${int(c.maxFollowers)} approved followers), ` +
-        `${int(c.blocks)} blocks, ${int(c.workouts)} workouts, ${int(c.credentials)} credentials; ${sizeMb.toFixed(0)} MB, ` +
+        `${int(c.blocks)} blocks, ${int(c.workouts)} workouts, ${int(c.credentials)} credentials; ` +
+        `plus ${int(c.fans)} fans who follow only the star (member 0: ${int(c.starFollowers)} approved followers); ${sizeMb.toFixed(0)} MB, ` +
         `generated in ${seconds(performance.now() - generateStarted)}`,
     );
 
@@ -666,6 +766,7 @@ async function main(): Promise<void> {
     const paceline = pacelineShape(database.db);
     const variants: Variant[] = [
       { key: 'A', label: "Paceline's shape: resolveCredential + getById", run: paceline },
+      { key: 'A0', label: 'A with counts recomputed per read (before counters)', run: legacyShape(database.db) },
       { key: 'B', label: 'single join, same Kysely handle', run: singleJoinKysely(database.db) },
       { key: 'C', label: "A with Kysely's default (no statement cache)", run: pacelineShape(uncached.db) },
       { key: 'D', label: 'A over HTTP (Fastify inject)', run: overHttp(app) },
@@ -749,7 +850,7 @@ async function main(): Promise<void> {
 
     // Reference costs behind the ratios: Kysely building and compiling A's profile statement,
     // and SQLite preparing it (what C pays on every request and the cache saves).
-    const someViewer = await createAccountStore(database.db).resolveCredential(at(pairs, 0).secret);
+    const someViewer = await createAccountStore(database.db, memberLocksFor('sqlite')).resolveCredential(at(pairs, 0).secret);
     if (!someViewer) throw new Error('the first timed viewer did not resolve');
     const someTarget = at(pairs, 0).targetId;
     const compiled = createUsersRepository(database.db, someViewer).profileRead((eb) => eb('users.id', '=', someTarget)).compile();
@@ -765,7 +866,7 @@ async function main(): Promise<void> {
 
     console.log('');
     const header = ['', 'variant', 'statements', 'ops/s', 'mean µs', 'p50 µs', 'p99 µs', 'ops/s vs A'];
-    const statements: Record<string, string> = { A: '2', B: '1', C: '2 (prepared anew)', D: '2 + HTTP', E: '1', F: '2' };
+    const statements: Record<string, string> = { A0: '2', A: '2', B: '1', C: '2 (prepared anew)', D: '2 + HTTP', E: '1', F: '2' };
     const rows = summary.map(({ variant, opsPerSec, mean, p50, p99 }) => [
       variant.key,
       variant.label,
@@ -780,6 +881,67 @@ async function main(): Promise<void> {
     const line = (cells: string[]) => cells.map((cell, i) => (i <= 2 ? cell.padEnd(at(widths, i)) : cell.padStart(at(widths, i)))).join('  ');
     console.log(line(header));
     for (const row of rows) console.log(line(row));
+    // The star phase: the read the counters exist for, before (A0) and after (A), side by side.
+    const starVariants = variants.filter((v) => ['A', 'A0', 'D'].includes(v.key));
+    const starTimed = starPairs(data, config.starOps, config.seed + 5);
+    const starViews = new Map<string, number>();
+    for (const pair of starTimed) {
+      const answer = await paceline(pair);
+      const kind = typeof answer === 'string' ? answer : answer.view;
+      starViews.set(kind, (starViews.get(kind) ?? 0) + 1);
+    }
+    for (const variant of starVariants) await timeOps(variant, starTimed.slice(0, 20));
+    const starLatencies = new Map(starVariants.map((v) => [v.key, new Float64Array(config.starOps)]));
+    const starPerRound = config.starOps / config.rounds;
+    for (let round = 0; round < config.rounds; round++) {
+      const slice = starTimed.slice(round * starPerRound, (round + 1) * starPerRound);
+      for (let k = 0; k < starVariants.length; k++) {
+        const variant = at(starVariants, (round + k) % starVariants.length);
+        await timeOps(variant, slice, starLatencies.get(variant.key), round * starPerRound);
+      }
+    }
+    // A alone, by each kind of viewer, with nothing in between: what the star costs, and what the
+    // viewer's blocks add. Each sequence is run once untimed and then timed, as every pair of the
+    // mix is read by several variants: a viewer's first read fetches their credential, row and
+    // blocks from the OS into SQLite's small page cache, which costs more than the read itself.
+    const alone: Variant[] = [
+      { key: 'A1', label: `A alone, ${int(config.starAloneOps)} reads by members without blocks of fans`, run: paceline },
+      { key: 'A2', label: `A alone, ${int(config.starAloneOps)} reads by members who blocked 3 fans`, run: paceline },
+    ];
+    for (const [i, variant] of alone.entries()) {
+      const latencies = new Float64Array(config.starAloneOps);
+      const sequence = starPairs(data, config.starAloneOps, config.seed + 6 + i, i === 0 ? 'others' : 'fan-blockers');
+      await timeOps(variant, sequence);
+      await timeOps(variant, sequence, latencies);
+      starLatencies.set(variant.key, latencies);
+    }
+    const starSummary = [...starVariants, ...alone].map((variant) => {
+      const sorted = Float64Array.from(starLatencies.get(variant.key) ?? []).sort();
+      const total = sorted.reduce((sum, ms) => sum + ms, 0);
+      return { variant, opsPerSec: (sorted.length / total) * 1000, mean: total / sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+    });
+    const starBaseline = at(starSummary, 0).opsPerSec;
+    console.log('');
+    console.log(
+      `  star      ${int(config.starOps)} reads of the star per variant (${int(data.counts.starFollowers)} approved followers), half by members who blocked some of its fans; ` +
+        `answers: ${[...starViews].map(([kind, n]) => `${kind} ${n}`).join(', ')}; ${config.rounds} interleaved rounds`,
+    );
+    const starRows = starSummary.map(({ variant, opsPerSec, mean, p50, p99 }) => [
+      variant.key,
+      variant.label,
+      int(opsPerSec),
+      micros(mean),
+      micros(p50),
+      micros(p99),
+      `${(opsPerSec / starBaseline).toFixed(2)}×`,
+      `${(p99 / at(starSummary, 0).p99).toFixed(2)}×`,
+    ]);
+    const starHeader = ['', 'variant', 'ops/s', 'mean µs', 'p50 µs', 'p99 µs', 'ops/s vs A', 'p99 vs A'];
+    const starWidths = starHeader.map((h, i) => Math.max(h.length, ...starRows.map((r) => at(r, i).length)));
+    const starLine = (cells: string[]) => cells.map((cell, i) => (i <= 1 ? cell.padEnd(at(starWidths, i)) : cell.padStart(at(starWidths, i)))).join('  ');
+    console.log(starLine(starHeader));
+    for (const row of starRows) console.log(starLine(row));
+
     console.log('');
     console.log(`  reference: Kysely builds + compiles A's profile statement in ${micros(compileMs)} µs; SQLite prepares it in ${micros(prepareMs)} µs (${int(compiled.sql.length)} chars, ${compiled.parameters.length} parameters)`);
     console.log(

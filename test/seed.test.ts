@@ -143,6 +143,22 @@ describeEachDialect('paceline seed', (dialect) => {
     expect(await count(target, 'follows join users on users.id = follows.followee_id where follows.created_at < users.created_at')).toBe(0);
   });
 
+  it('sets every member counter to what the API would have kept on write', async () => {
+    expect(await count(target, 'users where follower_count > 0')).toBeGreaterThan(50);
+    expect(
+      await count(
+        target,
+        `users where follower_count <> (select count(*) from follows f join users m on m.id = f.follower_id
+            where f.followee_id = users.id and f.state = 'approved' and m.status = 'active')
+          or following_count <> (select count(*) from follows f join users m on m.id = f.followee_id
+            where f.follower_id = users.id and f.state = 'approved' and m.status = 'active')
+          or workout_count_public <> (select count(*) from workouts w where w.user_id = users.id and w.visibility = 'public')
+          or workout_count_followers <> (select count(*) from workouts w where w.user_id = users.id and w.visibility = 'followers')
+          or workout_count_only_me <> (select count(*) from workouts w where w.user_id = users.id and w.visibility = 'only_me')`,
+      ),
+    ).toBe(0);
+  });
+
   it('has instructors teach every class, and class workouts match their class', async () => {
     expect(await count(target, "classes join users on users.id = classes.instructor_id where users.role <> 'instructor' or users.status <> 'active'")).toBe(0);
     expect(await count(target, 'classes where difficulty < 1 or difficulty > 10 or duration_seconds < 60')).toBe(0);

@@ -82,6 +82,7 @@ const units: Record<SeedProgress['phase'], string> = {
   blocks: 'members',
   follows: 'members',
   workouts: 'workouts',
+  counters: '',
   indexes: 'indexes',
   commit: '',
 };
@@ -115,7 +116,7 @@ function createProgressBar(stream: Output) {
 export function progressLine(progress: SeedProgress, seconds: number, columns: number): string {
   const share = progress.total === 0 ? 1 : Math.min(1, progress.done / progress.total);
   const total = String(progress.total);
-  const counts = progress.phase === 'commit' ? null : `${String(progress.done).padStart(total.length)}/${total} ${units[progress.phase]}`;
+  const counts = progress.phase === 'commit' || progress.phase === 'counters' ? null : `${String(progress.done).padStart(total.length)}/${total} ${units[progress.phase]}`;
   const text = [`${(share * 100).toFixed(0).padStart(3)}%`, counts, `${seconds.toFixed(1)} s`].filter((part) => part !== null).join('  ');
   const label = `seeding ${progress.phase.padEnd(8)} `;
   // A fixed-width bar where the line has room for one; the line must not wrap, or \r would

@@ -6,6 +6,8 @@ import type { DB, Role } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { randomId, nowIso } from '../ids.js';
 import { type IssuedCredential, credentialLifetimes, issueCredential, touchIntervalMs } from './credentials.js';
+import { shiftCounterparts } from './follow-counters.js';
+import type { MemberLocks } from './member-locks.js';
 import { type NewSecurityEvent, recordSecurityEvent } from './security-events.js';
 import { preparedQuery } from './prepared-query.js';
 import { newSecurityStamp, rotateSecurityStamp } from './security-stamps.js';
@@ -42,7 +44,7 @@ export interface NewAccount {
  * secret into a Viewer, and the password and credential changes that must be atomic. It runs
  * before any viewer exists, so it is handed only to the auth service, never to route handlers.
  */
-export function createAccountStore(db: Kysely<DB>) {
+export function createAccountStore(db: Kysely<DB>, memberLocks: MemberLocks) {
   // Authentication reads a member before any viewer exists: the answer goes only to that member.
   const unrestricted = createUsersRepository(db, systemViewer('authentication: the member reading their own account'));
 
@@ -211,6 +213,11 @@ export function createAccountStore(db: Kysely<DB>) {
     /** Erases the member, their credentials, graph edges, workouts, classes and the events about them. */
     async deleteAccount(viewer: UserViewer, ip: string | null): Promise<void> {
       await db.transaction().execute(async (trx) => {
+        // The cascade below removes the member's edges without a word to the counters of the
+        // members at their other ends: those are decremented first, with no edge changing meanwhile.
+        await memberLocks.status(trx, viewer.userId);
+        await memberLocks.counterparts(trx, viewer.userId);
+        await shiftCounterparts(trx, viewer.userId, -1);
         await trx.deleteFrom('security_events').where('subject_id', '=', viewer.userId).execute();
         // An instructor's classes go with the account (cascade); other members' workouts of those
         // classes stay theirs, without the class link.

@@ -4,6 +4,8 @@ import type { Viewer } from '../authz/viewer.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { nowIso } from '../ids.js';
+import { countEdge } from './follow-counters.js';
+import type { MemberLocks } from './member-locks.js';
 import type { PairLock } from './pair-lock.js';
 import type { Page, PageRequest } from './pagination.js';
 import { requireMember } from '../authz/require-viewer.js';
@@ -15,7 +17,7 @@ import { type UserCard, cardColumns, cardPage } from './views.js';
  * The block list is the one place a blocked member still appears, to the blocker alone,
  * so that the block can be undone.
  */
-export function createBlocksRepository(db: Kysely<DB>, viewer: Viewer, lockPair: PairLock) {
+export function createBlocksRepository(db: Kysely<DB>, viewer: Viewer, lockPair: PairLock, memberLocks: MemberLocks) {
   const visible = userVisibleTo(viewer);
 
   return {
@@ -26,6 +28,7 @@ export function createBlocksRepository(db: Kysely<DB>, viewer: Viewer, lockPair:
         // Under the pair's lock: a follow of the same two members cannot slip in between the
         // check below and the deletion of their edges.
         await lockPair(trx, me, targetId);
+        await memberLocks.edges(trx, me, targetId);
         const target = await trx
           .selectFrom('users')
           .select('users.id')
@@ -44,7 +47,7 @@ export function createBlocksRepository(db: Kysely<DB>, viewer: Viewer, lockPair:
           .values({ blocker_id: me, blocked_id: targetId, created_at: nowIso() })
           .onConflict((oc) => oc.columns(['blocker_id', 'blocked_id']).doNothing())
           .execute();
-        await trx
+        const ended = await trx
           .deleteFrom('follows')
           .where((eb) =>
             eb.or([
@@ -52,7 +55,9 @@ export function createBlocksRepository(db: Kysely<DB>, viewer: Viewer, lockPair:
               eb.and([eb('follower_id', '=', targetId), eb('followee_id', '=', me)]),
             ]),
           )
+          .returning(['follower_id', 'followee_id', 'state'])
           .execute();
+        for (const edge of ended) if (edge.state === 'approved') await countEdge(trx, edge.follower_id, edge.followee_id, -1);
         return true;
       });
     },

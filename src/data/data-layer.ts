@@ -11,6 +11,7 @@ import { createCredentialsRepository } from './credentials.js';
 import { createFollowsRepository } from './follows.js';
 import { createMeRepository } from './me.js';
 import type { PageRequest } from './pagination.js';
+import { memberLocksFor } from './member-locks.js';
 import { pairLockFor } from './pair-lock.js';
 import { type RequestContext, noRequestContext } from './request-context.js';
 import { asActivity, listSecurityEvents } from './security-events.js';
@@ -28,7 +29,8 @@ export type { SeedOptions, SeedProgress, SeedSummary } from '../db/seed.js';
  */
 export function createDataLayer(database: Database) {
   const { db } = database;
-  const accounts = createAccountStore(db);
+  const memberLocks = memberLocksFor(database.dialect);
+  const accounts = createAccountStore(db, memberLocks);
   const lockPair = pairLockFor(database.dialect);
 
   function forViewer(viewer: Viewer, context: RequestContext = noRequestContext) {
@@ -37,11 +39,11 @@ export function createDataLayer(database: Database) {
       viewer,
       users,
       me: createMeRepository(db, viewer, users, context),
-      follows: createFollowsRepository(db, viewer, lockPair),
-      blocks: createBlocksRepository(db, viewer, lockPair),
+      follows: createFollowsRepository(db, viewer, lockPair, memberLocks),
+      blocks: createBlocksRepository(db, viewer, lockPair, memberLocks),
       credentials: createCredentialsRepository(db, viewer, context),
-      admin: createAdminRepository(db, viewer, context),
-      workouts: createWorkoutsRepository(db, viewer),
+      admin: createAdminRepository(db, viewer, context, memberLocks),
+      workouts: createWorkoutsRepository(db, viewer, memberLocks),
       classes: createClassesRepository(db, viewer),
       async securityActivity(page: PageRequest) {
         const me = requireMember(viewer).userId;

@@ -4,6 +4,8 @@ import type { Viewer } from '../authz/viewer.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { nowIso } from '../ids.js';
+import { countEdge } from './follow-counters.js';
+import type { MemberLocks } from './member-locks.js';
 import type { PairLock } from './pair-lock.js';
 import type { Page, PageRequest } from './pagination.js';
 import { requireMember } from '../authz/require-viewer.js';
@@ -16,7 +18,7 @@ export type FollowState = 'following' | 'requested';
  * and carries the other member's visibility rule in the same statement, so a write never touches
  * an edge the viewer could not see. Zero rows changed answers "absent" (404).
  */
-export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer, lockPair: PairLock) {
+export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer, lockPair: PairLock, memberLocks: MemberLocks) {
   const visible = userVisibleTo(viewer);
 
   return {
@@ -28,7 +30,8 @@ export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer, lockPair
         // Decided under the pair's lock, so a block of the same two members is either fully
         // before (the rule below sees it) or fully after (it deletes this edge).
         await lockPair(trx, me, targetId);
-        await trx
+        await memberLocks.edges(trx, me, targetId);
+        const inserted = await trx
           .insertInto('follows')
           .columns(['follower_id', 'followee_id', 'state', 'created_at'])
           .expression((eb) =>
@@ -44,7 +47,10 @@ export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer, lockPair
               .where(visible),
           )
           .onConflict((oc) => oc.columns(['follower_id', 'followee_id']).doNothing())
-          .execute();
+          .returning('state')
+          .executeTakeFirst();
+        // Only an edge this statement made counts: an existing one was counted when it was made.
+        if (inserted?.state === 'approved') await countEdge(trx, me, targetId, 1);
         const edge = await trx
           .selectFrom('follows')
           .innerJoin('users', 'users.id', 'follows.followee_id')
@@ -65,7 +71,9 @@ export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer, lockPair
       return db.transaction().execute(async (trx) => {
         const target = await trx.selectFrom('users').select('users.id').where('users.id', '=', targetId).where(visible).executeTakeFirst();
         if (!target) return false;
-        await trx.deleteFrom('follows').where('follower_id', '=', me).where('followee_id', '=', targetId).execute();
+        await memberLocks.edges(trx, me, targetId);
+        const removed = await trx.deleteFrom('follows').where('follower_id', '=', me).where('followee_id', '=', targetId).returning('state').executeTakeFirst();
+        if (removed?.state === 'approved') await countEdge(trx, me, targetId, -1);
         return true;
       });
     },
@@ -86,15 +94,21 @@ export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer, lockPair
 
     async approve(followerId: string): Promise<boolean> {
       const me = requireMember(viewer).userId;
-      const result = await db
-        .updateTable('follows')
-        .set({ state: 'approved' })
-        .where('followee_id', '=', me)
-        .where('follower_id', '=', followerId)
-        .where('state', '=', 'pending')
-        .where((eb) => eb.exists(eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'follows.follower_id').where(visible)))
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      return db.transaction().execute(async (trx) => {
+        await memberLocks.edges(trx, me, followerId);
+        const approved = await trx
+          .updateTable('follows')
+          .set({ state: 'approved' })
+          .where('followee_id', '=', me)
+          .where('follower_id', '=', followerId)
+          .where('state', '=', 'pending')
+          .where((eb) => eb.exists(eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'follows.follower_id').where(visible)))
+          .returning('follower_id')
+          .executeTakeFirst();
+        if (!approved) return false;
+        await countEdge(trx, followerId, me, 1);
+        return true;
+      });
     },
 
     async deny(followerId: string): Promise<boolean> {
@@ -106,16 +120,23 @@ export function createFollowsRepository(db: Kysely<DB>, viewer: Viewer, lockPair
     },
   };
 
+  /** Deny (a pending request, which counts for no one) or remove an approved follower. */
   async function removeEdge(followerId: string, state: 'pending' | 'approved'): Promise<boolean> {
     const me = requireMember(viewer).userId;
-    const result = await db
-      .deleteFrom('follows')
-      .where('followee_id', '=', me)
-      .where('follower_id', '=', followerId)
-      .where('state', '=', state)
-      .where((eb) => eb.exists(eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'follows.follower_id').where(visible)))
-      .executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return db.transaction().execute(async (trx) => {
+      if (state === 'approved') await memberLocks.edges(trx, me, followerId);
+      const removed = await trx
+        .deleteFrom('follows')
+        .where('followee_id', '=', me)
+        .where('follower_id', '=', followerId)
+        .where('state', '=', state)
+        .where((eb) => eb.exists(eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'follows.follower_id').where(visible)))
+        .returning('state')
+        .executeTakeFirst();
+      if (!removed) return false;
+      if (removed.state === 'approved') await countEdge(trx, followerId, me, -1);
+      return true;
+    });
   }
 }
 

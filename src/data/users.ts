@@ -1,12 +1,12 @@
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import type { Expression, Kysely, SqlBool } from 'kysely';
 import type { AnyBuilder } from '../authz/rule.js';
 import { profileVisibleTo, selfRule, userVisibleTo } from '../authz/user-visibility.js';
 import type { Viewer } from '../authz/viewer.js';
-import { workoutVisibleTo } from '../authz/workout-visibility.js';
 import type { DB } from '../db/schema.js';
 import type { Page, PageRequest } from './pagination.js';
 import { searchMembers } from './member-search.js';
 import { preparedQuery } from './prepared-query.js';
+import { profileCounts } from './profile-counts.js';
 import { type UserCard, type UserProfile, type UserSelf, cardColumns, cardPage, toCard, toProfile, toSelf } from './views.js';
 
 export type UserView = { view: 'profile'; user: UserProfile } | { view: 'card'; user: UserCard };
@@ -14,7 +14,14 @@ export type UserView = { view: 'profile'; user: UserProfile } | { view: 'card'; 
 /** Followers/following lists answer one of three ways; "hidden" becomes 403 private_profile. */
 export type ListOutcome<T> = { kind: 'ok'; page: Page<T> } | { kind: 'hidden' } | { kind: 'absent' };
 
-const count = sql<number>`cast(count(*) as integer)`;
+/** The counters kept on write that the profile's counts are computed from (profile-counts.ts). */
+const counterColumns = [
+  'users.follower_count',
+  'users.following_count',
+  'users.workout_count_public',
+  'users.workout_count_followers',
+  'users.workout_count_only_me',
+] as const;
 
 /**
  * Reads of members on behalf of one viewer. Every query carries the visibility rule in its WHERE
@@ -25,39 +32,18 @@ export function createUsersRepository(db: Kysely<DB>, viewer: Viewer) {
   const visible = userVisibleTo(viewer);
   const profileVisible = profileVisibleTo(viewer);
 
-  /** Counts a member's relations as the viewer could list them (API: no totals over invisible rows). */
-  function relationCount(eb: AnyBuilder, subject: Expression<unknown>, direction: 'followers' | 'following') {
-    const [subjectColumn, memberColumn] =
-      direction === 'followers' ? (['f.followee_id', 'f.follower_id'] as const) : (['f.follower_id', 'f.followee_id'] as const);
-    return eb
-      .selectFrom('follows as f')
-      .innerJoin('users as member', 'member.id', memberColumn)
-      .select(count.as('n'))
-      .where(subjectColumn, '=', subject)
-      .where('f.state', '=', 'approved')
-      .where(userVisibleTo(viewer, 'member'));
-  }
-
-  function workoutCount(eb: AnyBuilder, subject: Expression<unknown>) {
-    return eb
-      .selectFrom('workouts')
-      .select(count.as('n'))
-      .where('workouts.user_id', '=', subject)
-      .where(workoutVisibleTo(viewer));
-  }
-
   /** One statement: the visibility rule in the inner WHERE, the profile decision made once per row. */
   function profileRead(where: (eb: AnyBuilder) => Expression<SqlBool>) {
     const candidates = db
       .selectFrom('users')
-      .select([...cardColumns, 'users.bio', 'users.location', 'users.created_at'])
+      .select([...cardColumns, 'users.bio', 'users.location', 'users.created_at', ...counterColumns])
       .select((eb) => eb.case().when(profileVisible(eb)).then(1).else(0).end().as('profile_visible'))
       .where(visible)
       .where(where)
       .as('u');
     return db.selectFrom(candidates).select((eb) => {
       const shown = eb('u.profile_visible', '=', 1);
-      const subject = sql.ref('u.id');
+      const counts = profileCounts(eb, viewer, 'u');
       return [
         'u.id',
         'u.username',
@@ -67,9 +53,9 @@ export function createUsersRepository(db: Kysely<DB>, viewer: Viewer) {
         eb.case().when(shown).then(eb.ref('u.bio')).end().as('bio'),
         eb.case().when(shown).then(eb.ref('u.location')).end().as('location'),
         eb.case().when(shown).then(eb.ref('u.created_at')).end().as('created_at'),
-        eb.case().when(shown).then(relationCount(eb, subject, 'followers')).end().as('follower_count'),
-        eb.case().when(shown).then(relationCount(eb, subject, 'following')).end().as('following_count'),
-        eb.case().when(shown).then(workoutCount(eb, subject)).end().as('workout_count'),
+        eb.case().when(shown).then(counts.followerCount).end().as('follower_count'),
+        eb.case().when(shown).then(counts.followingCount).end().as('following_count'),
+        eb.case().when(shown).then(counts.workoutCount).end().as('workout_count'),
       ];
     });
   }

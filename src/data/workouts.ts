@@ -10,6 +10,8 @@ import { timeOrderedId, nowIso } from '../ids.js';
 import { type Page, type PageRequest, newestFirst, timeAndIdKey, toPage } from './pagination.js';
 import { preparedQuery, viewerWithUserId } from './prepared-query.js';
 import type { ListOutcome } from './users.js';
+import type { MemberLocks } from './member-locks.js';
+import { countWorkout, moveWorkout } from './workout-counters.js';
 
 export interface Workout {
   id: string;
@@ -62,7 +64,7 @@ export function toWorkout(row: Selectable<WorkoutsTable>): Workout {
  * a visibility that admits the viewer); writes carry the owner rule in their WHERE, and when no
  * row changed the read rule decides between 403 (visible, not yours) and 404.
  */
-export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer) {
+export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer, memberLocks: MemberLocks) {
   const visible = workoutVisibleTo(viewer);
   const owned = workoutOwnedBy(viewer);
 
@@ -97,6 +99,8 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer) {
     async create(input: NewWorkout): Promise<Workout> {
       const me = requireMember(viewer).userId;
       return db.transaction().execute(async (trx) => {
+        // Locked before the insert takes a weaker lock on it (member-locks.ts).
+        await memberLocks.row(trx, me);
         if (input.classId != null) {
           const known = await trx.selectFrom('classes').select('classes.id').where('classes.id', '=', input.classId).where(classVisibleTo(viewer)).executeTakeFirst();
           if (!known) throw new AppError('validation_failed', { detail: 'No such class.', errors: [{ path: '/classId', message: 'is not a class you can see' }] });
@@ -120,6 +124,7 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer) {
           created_at: nowIso(),
         };
         await trx.insertInto('workouts').values(row).execute();
+        await countWorkout(trx, me, row.visibility, 1);
         return toWorkout(row);
       });
     },
@@ -127,20 +132,36 @@ export function createWorkoutsRepository(db: Kysely<DB>, viewer: Viewer) {
     async update(id: string, patch: WorkoutPatch): Promise<WriteOutcome<Workout>> {
       const set = { ...(patch.title !== undefined ? { title: patch.title } : {}), ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}) };
       if (Object.keys(set).length === 0) throw new AppError('validation_failed', { detail: 'Nothing to change.', errors: [{ path: '/', message: 'must name a property to change' }] });
-      const result = await db
-        .updateTable('workouts')
-        .set(set)
-        .where('workouts.id', '=', id)
-        .where(owned)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) return refusal(id);
+      const changed = await db.transaction().execute(async (trx) => {
+        // Only the owner's own workouts change, so the owner is the viewer. Every write to a
+        // member's workouts locks the member's row first, so the visibility read next is the one
+        // the last committed change left: of two concurrent changes, the second moves the counter
+        // from the first one's visibility, not from the original.
+        if (viewer.kind === 'user') await memberLocks.row(trx, viewer.userId);
+        const before = await trx
+          .selectFrom('workouts')
+          .select(['workouts.user_id', 'workouts.visibility'])
+          .where('workouts.id', '=', id)
+          .where(owned)
+          .executeTakeFirst();
+        if (!before) return false;
+        await trx.updateTable('workouts').set(set).where('workouts.id', '=', id).where(owned).execute();
+        if (set.visibility !== undefined) await moveWorkout(trx, before.user_id, before.visibility, set.visibility);
+        return true;
+      });
+      if (!changed) return refusal(id);
       const updated = await get(id);
       return updated ? { kind: 'ok', value: updated } : { kind: 'absent' };
     },
 
     async remove(id: string): Promise<WriteOutcome<true>> {
-      const result = await db.deleteFrom('workouts').where('workouts.id', '=', id).where(owned).executeTakeFirst();
-      return result.numDeletedRows > 0n ? { kind: 'ok', value: true } : refusal(id);
+      const removed = await db.transaction().execute(async (trx) => {
+        if (viewer.kind === 'user') await memberLocks.row(trx, viewer.userId);
+        const row = await trx.deleteFrom('workouts').where('workouts.id', '=', id).where(owned).returning(['user_id', 'visibility']).executeTakeFirst();
+        if (row) await countWorkout(trx, row.user_id, row.visibility, -1);
+        return row !== undefined;
+      });
+      return removed ? { kind: 'ok', value: true } : refusal(id);
     },
 
     mine(page: PageRequest): Promise<Page<Workout>> {

@@ -3,6 +3,7 @@ import type { Database } from './database.js';
 import * as core from './migrations/0001-core.js';
 import * as classes from './migrations/0002-classes.js';
 import * as securityStamps from './migrations/0003-security-stamps.js';
+import * as memberCounters from './migrations/0004-member-counters.js';
 import * as leaderboardRankOrder from './migrations/0005-leaderboard-rank-order.js';
 
 /** Migrations live in code (not a folder scan) so the compiled build and the tests run the same list. */
@@ -11,6 +12,7 @@ function migrationsFor(database: Database): Record<string, Migration> {
     '0001-core': { up: (db) => core.up(db, database.dialect) },
     '0002-classes': { up: (db) => classes.up(db, database.dialect) },
     '0003-security-stamps': { up: (db) => securityStamps.up(db, database.dialect) },
+    '0004-member-counters': { up: (db) => memberCounters.up(db, database.dialect) },
     '0005-leaderboard-rank-order': { up: (db) => leaderboardRankOrder.up(db, database.dialect) },
   };
 }

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Row types of every table: the one source of truth for the data layer's queries.
  * Timestamps are ISO 8601 UTC strings of fixed width (Date#toISOString) on both dialects, so they
@@ -39,6 +41,15 @@ export interface UsersTable {
   updated_at: string;
   /** Random; rotated by a password change or a suspension, which ends every older credential. */
   security_stamp: string;
+  /**
+   * Kept on write (src/db/member-counters.ts): approved follows of this member by active
+   * members, and by this member of active members; this member's workouts per visibility.
+   */
+  follower_count: Generated<number>;
+  following_count: Generated<number>;
+  workout_count_public: Generated<number>;
+  workout_count_followers: Generated<number>;
+  workout_count_only_me: Generated<number>;
 }
 
 export interface CredentialsTable {

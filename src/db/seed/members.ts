@@ -1,3 +1,4 @@
+import type { MemberCounterColumn } from '../member-counters.js';
 import type { Gender, UsersTable, WorkoutVisibility } from '../schema.js';
 import { isoTimestamp } from './iso-time.js';
 import { type Plan, calendar, proportions } from './plan.js';
@@ -28,7 +29,7 @@ export const memberColumns = {
   created_at: 'text',
   updated_at: 'text',
   security_stamp: 'text',
-} as const satisfies Record<keyof UsersTable, string> & Columns;
+} as const satisfies Record<Exclude<keyof UsersTable, MemberCounterColumn>, string> & Columns;
 
 /**
  * Synthetic members cannot log in: this is not an argon2 hash, so verifyPassword fails for every
