@@ -458,9 +458,9 @@ class Model {
     return this.members
       .map((m, i) => ({ m, i }))
       .filter(({ m, i }) => this.visible(v, i) && m.searchable && (m.username.startsWith(q) || m.displayName.toLowerCase().startsWith(q)))
-      // Ordered by the text that matched: the username when it matches, else the display name;
+      // Ordered by the text that matched: the display name when it matches, else the username;
       // a username match first on equal texts, display-name matches by id among themselves.
-      .map(({ m, i }) => (m.username.startsWith(q) ? { i, key: m.username, branch: 0, id: '' } : { i, key: m.displayName.toLowerCase(), branch: 1, id: m.id }))
+      .map(({ m, i }) => (m.displayName.toLowerCase().startsWith(q) ? { i, key: m.displayName.toLowerCase(), branch: 1, id: m.id } : { i, key: m.username, branch: 0, id: '' }))
       .sort((a, b) => compareBytes(a.key, b.key) || a.branch - b.branch || compareText(a.id, b.id))
       .map(({ i }) => this.card(i));
   }

@@ -8,11 +8,17 @@ import { type CardRow, type UserCard, cardColumns, toCard } from './views.js';
 
 /**
  * Member search: a prefix of the username or of the lower-cased display name. Its cost must not
- * grow with how many members match (every account's username may start with "me"), so it never
- * sorts the matches: each kind of match is one ordered, limited range scan of its own index, and
- * the two are merged by the text that matched, as a k-way merge does. Results are therefore
- * ordered by that text (the username for a username match, else the display name), a username
- * match first when the two texts are equal.
+ * grow with how many members match (every seeded username starts with "me"), so it never sorts
+ * the matches: each kind of match is one ordered, limited range scan of its own index, and the
+ * two are merged by the text that matched, as a k-way merge does. Results are therefore ordered
+ * by that text: the display name for a member whose display name matches, else the username; a
+ * username match first when two texts are equal, display-name matches by id among themselves.
+ *
+ * A member matching both ways is the display-name scan's, so the username scan skips them. The
+ * display-name scan runs first, and when it fills a page, the username scan stops at its last
+ * key: nothing past it can be on this page. So the rows the username scan skips are bounded by
+ * the page, not by how many members match both ways (every "me…" display name, when every
+ * username matches "me").
  *
  * Matching is a byte-order range on lower-cased keys (COLLATE "C" on PostgreSQL), so `%` and `_`
  * match themselves. Members who opted out of search are excluded for everyone, themselves included.
@@ -33,32 +39,35 @@ export async function searchMembers(db: Kysely<DB>, viewer: Viewer, query: strin
   const visible = userVisibleTo(viewer);
   const candidates = db.selectFrom('users').select(cardColumns).where(visible).where('users.privacy_searchable', '=', 1);
 
-  const [byUsername, byDisplayName] = await Promise.all([
-    candidates
-      .select('users.username as sort_key')
-      .where('users.username', '>=', key)
-      .where('users.username', '<', upper)
-      .$if(after.username !== undefined, (q) => q.where('users.username', '>', after.username as string))
-      .orderBy('users.username')
-      .limit(page.limit + 1)
-      .execute(),
-    candidates
-      .select('users.display_name_key as sort_key')
-      .where('users.display_name_key', '>=', key)
-      .where('users.display_name_key', '<', upper)
-      // A member whose username matches too is the first scan's: listed once.
-      .where((eb) => eb.not(eb.and([eb('users.username', '>=', key), eb('users.username', '<', upper)])))
-      .$if(after.displayName !== undefined, (q) => {
-        const { key: afterKey, id: afterId } = after.displayName as { key: string; id: string };
-        return q.where((eb) =>
-          eb.or([eb('users.display_name_key', '>', afterKey), eb.and([eb('users.display_name_key', '=', afterKey), eb('users.id', '>', afterId)])]),
-        );
-      })
-      .orderBy('users.display_name_key')
-      .orderBy('users.id')
-      .limit(page.limit + 1)
-      .execute(),
-  ]);
+  const byDisplayName = await candidates
+    .select('users.display_name_key as sort_key')
+    .where('users.display_name_key', '>=', key)
+    .where('users.display_name_key', '<', upper)
+    .$if(after.displayName !== undefined, (q) => {
+      const { key: afterKey, id: afterId } = after.displayName as { key: string; id: string };
+      return q.where((eb) =>
+        eb.or([eb('users.display_name_key', '>', afterKey), eb.and([eb('users.display_name_key', '=', afterKey), eb('users.id', '>', afterId)])]),
+      );
+    })
+    .orderBy('users.display_name_key')
+    .orderBy('users.id')
+    .limit(page.limit + 1)
+    .execute();
+  // A full display-name page ends this page at its last key: usernames past it can wait.
+  const boundary = byDisplayName.length > page.limit ? byDisplayName[page.limit]?.sort_key : undefined;
+  const byUsername = await candidates
+    .select('users.username as sort_key')
+    .where('users.username', '>=', key)
+    // One upper bound, so the index range ends there (two would leave one as a filter). The
+    // boundary is a display-name key that matched, so it lies below `upper` already.
+    .$if(boundary === undefined, (q) => q.where('users.username', '<', upper))
+    .$if(boundary !== undefined, (q) => q.where('users.username', '<=', boundary as string))
+    // A member whose display name matches too is the display-name scan's: listed once.
+    .where((eb) => eb.not(eb.and([eb('users.display_name_key', '>=', key), eb('users.display_name_key', '<', upper)])))
+    .$if(after.username !== undefined, (q) => q.where('users.username', '>', after.username as string))
+    .orderBy('users.username')
+    .limit(page.limit + 1)
+    .execute();
 
   const merged = mergeHits(
     byUsername.map((row) => ({ ...row, branch: 0 as const })),
