@@ -66,7 +66,7 @@ describeEachDialect('migration 0004 fills the member counters from existing rows
     });
     await db.insertInto('workouts').values([workout('w1', 'public'), workout('w2', 'public'), workout('w3', 'followers'), workout('w4', 'only_me')]).execute();
 
-    expect(await database.data.migrate()).toEqual(['0004-member-counters']);
+    expect(await database.data.migrate()).toContain('0004-member-counters');
 
     const rows = await handle.db
       .selectFrom('users')

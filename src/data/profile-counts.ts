@@ -43,13 +43,19 @@ function minusHidden(eb: AnyBuilder, viewer: Viewer, stored: Expression<number>,
     .where((w) =>
       w.and([
         w.exists(w.selectFrom('users as other').select(sql.lit(1).as('one')).where('other.id', '=', other).where('other.status', '=', 'active')),
-        w.exists(
+        // A scalar subquery rather than EXISTS: PostgreSQL turns EXISTS into a semi-join, which it
+        // may plan as a walk over the subject's edges; a scalar subquery stays one point lookup of
+        // the edge per blocked member, whatever the planner thinks of the subject.
+        w(
           w
             .selectFrom('follows as edge')
             .select(sql.lit(1).as('one'))
             .where('edge.follower_id', '=', follower)
             .where('edge.followee_id', '=', followee)
-            .where('edge.state', '=', 'approved'),
+            .where('edge.state', '=', 'approved')
+            .limit(1),
+          'is not',
+          null,
         ),
       ]),
     );
