@@ -21,7 +21,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { workoutVisibleTo } from '../src/authz/workout-visibility.js';
 import type { UserViewer } from '../src/authz/viewer.js';
 import { createDataLayer } from '../src/data/data-layer.js';
 import { type Database, openDatabase } from '../src/db/database.js';
@@ -35,32 +34,10 @@ const readsPerRound = 30;
 
 type Entry = { totalOutputKj: number; userId: string | null };
 
-/** Paceline's leaderboard statement, run on either file. */
-async function leaderboardStatement(database: Database, viewer: UserViewer, classId: string): Promise<Entry[]> {
-  const rows = await database.db
-    .selectFrom('workouts')
-    .innerJoin('users as owner', 'owner.id', 'workouts.user_id')
-    .select((eb) => {
-      const named = workoutVisibleTo(viewer)(eb);
-      return [
-        'workouts.total_output_kj',
-        eb.case().when(named).then(eb.ref('owner.id')).end().as('user_id'),
-        eb.case().when(named).then(eb.ref('owner.username')).end().as('username'),
-        eb.case().when(named).then(eb.ref('owner.display_name')).end().as('display_name'),
-        eb.case().when(named).then(eb.ref('owner.privacy_profile')).end().as('privacy_profile'),
-      ];
-    })
-    .where('workouts.class_id', '=', classId)
-    .where('workouts.total_output_kj', 'is not', null)
-    .where('workouts.visibility', '<>', 'only_me')
-    .where('owner.privacy_leaderboard', '=', 'visible')
-    .where('owner.status', '=', 'active')
-    .orderBy('workouts.total_output_kj', 'desc')
-    .orderBy('workouts.started_at', 'asc')
-    .orderBy('workouts.id', 'asc')
-    .limit(limit)
-    .execute();
-  return rows.map((row) => ({ totalOutputKj: Number(row.total_output_kj), userId: row.user_id }));
+/** Paceline's leaderboard on one database file, as entries to compare. */
+async function leaderboardOn(database: Database, viewer: UserViewer, classId: string): Promise<Entry[]> {
+  const entries = await createDataLayer(database).forViewer(viewer).classes.leaderboard(classId, limit);
+  return (entries ?? []).map((e) => ({ totalOutputKj: e.totalOutputKj, userId: e.user?.id ?? null }));
 }
 
 const { dir } = makeTempDir('paceline-bench-leaderboard-');
@@ -102,8 +79,8 @@ try {
   }));
 
   const variants: [string, (viewer: UserViewer) => Promise<Entry[]>][] = [
-    ['A Paceline, current index', async (viewer) => ((await data.forViewer(viewer).classes.leaderboard(classId, limit)) ?? []).map((e) => ({ totalOutputKj: e.totalOutputKj, userId: e.user?.id ?? null }))],
-    ['B the same statement, previous index', (viewer) => leaderboardStatement(previous as Database, viewer, classId)],
+    ['A Paceline, current index', (viewer) => leaderboardOn(current, viewer, classId)],
+    ['B the same statement, previous index', (viewer) => leaderboardOn(previous as Database, viewer, classId)],
   ];
   let named = 0;
   for (const viewer of viewers) {
